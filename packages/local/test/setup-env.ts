@@ -1,0 +1,30 @@
+/**
+ * Runs before every test file: gives the file its own Postgres database and its own
+ * DynamoDB table inside the shared engines, and exposes them the way Lambda sees
+ * them (SST_RESOURCE_* values, AWS endpoint variables). Core is imported only after
+ * the environment is set, because SST's `Resource` reads it at import time.
+ */
+import { inject } from "vitest";
+import postgres from "postgres";
+import { randomBytes } from "node:crypto";
+
+const engines = inject("engines");
+const suffix = randomBytes(6).toString("hex");
+const database = `test_${suffix}`;
+
+const admin = postgres({ ...engines.postgres, max: 1, onnotice: () => {} });
+await admin.unsafe(`create database ${database}`);
+await admin.end();
+
+Object.assign(process.env, {
+  SST_RESOURCE_Postgres: JSON.stringify({ ...engines.postgres, database }),
+  SST_RESOURCE_Transfers: JSON.stringify({ name: `transfers_${suffix}` }),
+  AWS_ENDPOINT_URL_DYNAMODB: engines.dynamoEndpoint,
+  AWS_ENDPOINT_URL_DYNAMODB_STREAMS: engines.dynamoEndpoint,
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "local",
+  AWS_SECRET_ACCESS_KEY: "local",
+});
+
+// wallet: apply the SQL migrations to this file's database here.
+// transfer: create this file's DynamoDB table (with its stream) here.
