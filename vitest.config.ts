@@ -5,6 +5,9 @@ export default defineConfig({
     include: ["packages/*/test/**/*.test.ts"],
     globalSetup: ["packages/local/test/global-setup.ts"],
     setupFiles: ["packages/local/test/setup-env.ts"],
+    // SST's Resource reads the environment once per module instance: inline it so each test
+    // file (with its own database and table) gets a fresh one instead of a worker-wide copy.
+    server: { deps: { inline: ["sst"] } },
     // Two cores: the engines need one, the tests share the other.
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -26,5 +26,15 @@ Object.assign(process.env, {
   AWS_SECRET_ACCESS_KEY: "local",
 });
 
-// wallet: apply the SQL migrations to this file's database here.
-// transfer: create this file's DynamoDB table (with its stream) here.
+// wallet: apply the SQL migrations to this file's database (a short-lived client, so no pool outlives setup).
+{
+  const { migrate } = await import("../../core/src/wallet/migrate.ts");
+  const sql = postgres({ ...engines.postgres, database, max: 1, onnotice: () => {} });
+  try {
+    await migrate(sql);
+  } finally {
+    await sql.end();
+  }
+}
+// transfer: create this file's DynamoDB table (with its stream), named by SST_RESOURCE_Transfers above.
+await (await import("../src/dynamo-table.ts")).ensureTable();

@@ -1,0 +1,21 @@
+/** Per-stage settings, in one place rather than literals scattered through infra/. */
+export const isProduction = $app.stage === "production";
+
+export const settings = {
+  /** Standard: exactly-once transitions, redrive for 14 days. See docs/DESIGN.md on Express. */
+  workflowType: (process.env.SAGA_WORKFLOW_TYPE ?? "STANDARD") as "STANDARD" | "EXPRESS",
+  /** Without the RDS proxy, Lambda concurrency must stay under Postgres' max_connections. */
+  postgresProxy: isProduction,
+  walletPoolMaxPerInstance: 2,
+  walletFunctionConcurrency: isProduction ? undefined : 20,
+  stuckSweepSchedule: "rate(5 minutes)" as const,
+  stuckAfterMinutes: 15,
+};
+
+/** Defaults every Lambda in the app shares: small ESM bundles on arm64, Node 22. */
+export const functionDefaults = {
+  runtime: "nodejs22.x",
+  architecture: "arm64",
+  memory: "512 MB",
+  nodejs: { format: "esm", minify: true, sourcemap: false },
+} as const;

@@ -1,0 +1,148 @@
+import { buildSagaDefinition } from "../packages/core/src/saga/definition";
+import { pipeSettings, sagaInputTemplate, transferInsertFilter } from "../packages/core/src/saga/pipe";
+import { SAGA_STEPS, type SagaStepKey } from "../packages/core/src/saga/steps";
+import { functionDefaults, settings } from "./config";
+import { postgres, table, vpc } from "./storage";
+
+const pascal = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
+
+/**
+ * One function per step, linked only to what it touches: wallet steps to Postgres (in the
+ * VPC), status steps to the table (outside the VPC: no NAT needed).
+ */
+export const stepFunctions = Object.fromEntries(
+  (Object.keys(SAGA_STEPS) as SagaStepKey[]).map((key) => {
+    const step = SAGA_STEPS[key];
+    const wallet = step.touches === "wallet";
+    const fn = new sst.aws.Function(`Step${pascal(key)}`, {
+      ...functionDefaults,
+      handler: `packages/functions/src/${step.handler}`,
+      description: step.description,
+      timeout: "20 seconds",
+      link: wallet ? [postgres] : [table],
+      vpc: wallet ? vpc : undefined,
+      environment: wallet ? { WALLET_POOL_MAX: String(settings.walletPoolMaxPerInstance) } : undefined,
+      transform: {
+        function: (args) => {
+          // Without the RDS proxy, bounded concurrency is what protects max_connections.
+          if (wallet && settings.walletFunctionConcurrency) args.reservedConcurrentExecutions = settings.walletFunctionConcurrency;
+        },
+      },
+    });
+    return [key, fn];
+  }),
+) as Record<SagaStepKey, sst.aws.Function>;
+
+const logGroup = new aws.cloudwatch.LogGroup("SagaLogs", {
+  name: `/aws/vendedlogs/states/${$app.name}-${$app.stage}-saga`,
+  retentionInDays: 30,
+});
+
+const sagaRole = new aws.iam.Role("SagaRole", {
+  assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "states.amazonaws.com" }),
+  inlinePolicies: [
+    {
+      name: "invoke-steps",
+      policy: $jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: Object.values(stepFunctions).map((fn) => fn.arn) },
+          {
+            Effect: "Allow",
+            Action: [
+              "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+              "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+              "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
+            ],
+            Resource: "*",
+          },
+        ],
+      }),
+    },
+  ],
+});
+
+const functionArns = $util.all(
+  Object.fromEntries(Object.entries(stepFunctions).map(([key, fn]) => [key, fn.arn])) as Record<SagaStepKey, $util.Output<string>>,
+);
+
+/** The saga: core's ASL, built from the real function ARNs. */
+export const stateMachine = new aws.sfn.StateMachine("Saga", {
+  type: settings.workflowType,
+  roleArn: sagaRole.arn,
+  definition: functionArns.apply((functions) => JSON.stringify(buildSagaDefinition({ functions, taskTimeoutSeconds: 30 }))),
+  loggingConfiguration: { logDestination: $interpolate`${logGroup.arn}:*`, includeExecutionData: true, level: "ERROR" },
+  tracingConfiguration: { enabled: true },
+});
+
+/** A failed StartExecution is retried by the pipe, then lands here. */
+export const pipeDeadLetters = new sst.aws.Queue("PipeDeadLetters");
+
+const pipeRole = new aws.iam.Role("PipeRole", {
+  assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "pipes.amazonaws.com" }),
+  inlinePolicies: [
+    {
+      name: "stream-to-saga",
+      policy: $jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+            Resource: [table.nodes.table.streamArn],
+          },
+          { Effect: "Allow", Action: ["states:StartExecution"], Resource: [stateMachine.arn] },
+          { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [pipeDeadLetters.arn] },
+        ],
+      }),
+    },
+  ],
+});
+
+/** Table stream → (transfer INSERTs only) → saga input → state machine, fire and forget. */
+export const pipe = new aws.pipes.Pipe("TransferPipe", {
+  roleArn: pipeRole.arn,
+  source: table.nodes.table.streamArn,
+  target: stateMachine.arn,
+  sourceParameters: {
+    filterCriteria: { filters: [{ pattern: JSON.stringify(transferInsertFilter) }] },
+    dynamodbStreamParameters: {
+      startingPosition: pipeSettings.startingPosition,
+      batchSize: pipeSettings.batchSize,
+      maximumRetryAttempts: pipeSettings.maximumRetryAttempts,
+      maximumRecordAgeInSeconds: pipeSettings.maximumRecordAgeInSeconds,
+      deadLetterConfig: { arn: pipeDeadLetters.arn },
+    },
+  },
+  targetParameters: {
+    inputTemplate: sagaInputTemplate,
+    stepFunctionStateMachineParameters: { invocationType: pipeSettings.invocationType },
+  },
+});
+
+new aws.cloudwatch.MetricAlarm("PipeDeadLettersAlarm", {
+  alarmDescription: "A transfer's saga could not be started: see the pipe's dead-letter queue",
+  namespace: "AWS/SQS",
+  metricName: "ApproximateNumberOfMessagesVisible",
+  dimensions: { QueueName: pipeDeadLetters.nodes.queue.name },
+  statistic: "Maximum",
+  period: 300,
+  evaluationPeriods: 1,
+  threshold: 0,
+  comparisonOperator: "GreaterThanThreshold",
+});
+
+/** A saga failure never reaches the pipe: a sweep finds transfers stuck in PROCESSING and redrives them. */
+export const stuckSweep = new sst.aws.Cron("StuckSweep", {
+  schedule: settings.stuckSweepSchedule,
+  function: {
+    ...functionDefaults,
+    handler: "packages/functions/src/sweep.handler",
+    timeout: "1 minute",
+    link: [table],
+    environment: { STUCK_AFTER_MINUTES: String(settings.stuckAfterMinutes) },
+    permissions: [
+      { actions: ["states:DescribeExecution", "states:RedriveExecution"], resources: [$interpolate`${stateMachine.arn.apply((arn) => arn.replace(":stateMachine:", ":execution:"))}:*`] },
+    ],
+  },
+});

@@ -1,0 +1,206 @@
+/**
+ * The saga's Amazon States Language definition, built once here and used by both
+ * the cloud (infra/saga.ts → aws.sfn.StateMachine) and the offline stack
+ * (aws-local-stepfunctions), so the two can never drift.
+ *
+ *   StartTransfer → DebitSender → CreditReceiver → CompleteTransfer → Done
+ *        │ duplicate     │ business error   │ any error      │ any error
+ *        ▼               ▼                  ▼                ▼
+ *    Duplicate      FailTransfer ◀─ RefundSender ◀─ ReverseCredit ◀─ BeginCompensation
+ *
+ * Compensations are conditional inside the wallet (REFUND needs a DEBIT, REVERSE needs a
+ * CREDIT), so routing every failure after the debit through the whole chain is safe.
+ */
+import { BUSINESS_ERRORS, DUPLICATE_START_ERRORS, ALREADY_SUCCEEDED_ERRORS } from "./errors.ts";
+import { SAGA_STEPS, type SagaStepKey } from "./steps.ts";
+
+export interface RetryPolicy {
+  intervalSeconds: number;
+  backoffRate: number;
+  maxAttempts: number;
+  maxDelaySeconds: number;
+}
+
+export interface SagaDefinitionOptions {
+  /** Lambda ARN (cloud) or any stable name (offline) for each step. */
+  functions: Record<SagaStepKey, string>;
+  /** Forward steps: transient failures retried with exponential backoff and full jitter. */
+  retry?: Partial<RetryPolicy>;
+  /** Compensations and final status writes: retried longer, they must not give up easily. */
+  compensationRetry?: Partial<RetryPolicy>;
+  /** Per-task timeout; keep it above the step Lambda's own timeout. */
+  taskTimeoutSeconds?: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { intervalSeconds: 1, backoffRate: 2, maxAttempts: 4, maxDelaySeconds: 20 };
+export const DEFAULT_COMPENSATION_RETRY: RetryPolicy = { intervalSeconds: 1, backoffRate: 2, maxAttempts: 10, maxDelaySeconds: 60 };
+export const DEFAULT_TASK_TIMEOUT_SECONDS = 60;
+
+/** State names, exported so tests and the offline stack refer to them symbolically. */
+export const State = {
+  StartTransfer: "StartTransfer",
+  DebitSender: "DebitSender",
+  CreditReceiver: "CreditReceiver",
+  CompleteTransfer: "CompleteTransfer",
+  BeginCompensation: "BeginCompensation",
+  ReverseCredit: "ReverseCredit",
+  RefundSender: "RefundSender",
+  FailTransfer: "FailTransfer",
+  FlagForAttention: "FlagForAttention",
+  Done: "Done",
+  Duplicate: "Duplicate",
+  TransferFailed: "TransferFailed",
+  NeedsAttention: "NeedsAttention",
+} as const;
+export type StateName = (typeof State)[keyof typeof State];
+
+/** Which step function each task state invokes. */
+export const TASK_STEP: Partial<Record<StateName, SagaStepKey>> = {
+  StartTransfer: "start",
+  DebitSender: "debit",
+  CreditReceiver: "credit",
+  CompleteTransfer: "complete",
+  BeginCompensation: "compensate",
+  ReverseCredit: "reverseCredit",
+  RefundSender: "refund",
+  FailTransfer: "fail",
+  FlagForAttention: "fail",
+};
+
+export type AslDefinition = {
+  Comment: string;
+  StartAt: string;
+  TimeoutSeconds: number;
+  States: Record<string, Record<string, unknown>>;
+};
+
+function retriers(policy: RetryPolicy) {
+  return [
+    // Listed first: the first matching retrier wins, and business errors must never be retried.
+    { ErrorEquals: [...BUSINESS_ERRORS], MaxAttempts: 0 },
+    {
+      // Anything else may be transient (connection loss, lock timeout, throttling, a Lambda
+      // that timed out after its commit): the steps are idempotent, so retrying is safe.
+      ErrorEquals: ["States.ALL"],
+      IntervalSeconds: policy.intervalSeconds,
+      BackoffRate: policy.backoffRate,
+      MaxAttempts: policy.maxAttempts,
+      MaxDelaySeconds: policy.maxDelaySeconds,
+      JitterStrategy: "FULL",
+    },
+  ];
+}
+
+export function buildSagaDefinition(options: SagaDefinitionOptions): AslDefinition {
+  const retry = retriers({ ...DEFAULT_RETRY, ...options.retry });
+  const compensationRetry = retriers({ ...DEFAULT_COMPENSATION_RETRY, ...options.compensationRetry });
+  const timeout = options.taskTimeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS;
+
+  const task = (state: StateName, extra: { attention?: boolean } = {}) => {
+    const step = TASK_STEP[state]!;
+    return {
+      Type: "Task",
+      Comment: SAGA_STEPS[step].description,
+      Resource: options.functions[step],
+      // Every step receives the whole saga document plus the execution id (the owner of the transfer).
+      Parameters: { "saga.$": "$", "executionId.$": "$$.Execution.Id", ...(extra.attention ? { attention: true } : {}) },
+      TimeoutSeconds: timeout,
+    };
+  };
+  const caught = (errors: readonly string[], next: StateName, resultPath = "$.error") => ({
+    ErrorEquals: [...errors],
+    Next: next,
+    ResultPath: resultPath,
+  });
+
+  return {
+    Comment: "E-wallet transfer saga: debit the sender, credit the receiver, compensate on failure.",
+    StartAt: State.StartTransfer,
+    // A saga that runs longer than this is stuck; the sweep finds it (status still PROCESSING).
+    TimeoutSeconds: 3600,
+    States: {
+      [State.StartTransfer]: {
+        ...task(State.StartTransfer),
+        ResultPath: "$.started",
+        Retry: retry,
+        Catch: [caught(DUPLICATE_START_ERRORS, State.Duplicate), caught(["States.ALL"], State.FailTransfer)],
+        Next: State.DebitSender,
+      },
+      [State.DebitSender]: {
+        ...task(State.DebitSender),
+        ResultPath: "$.debit",
+        Retry: retry,
+        Catch: [
+          // Refused by a business rule: no money moved, nothing to compensate.
+          caught(BUSINESS_ERRORS, State.FailTransfer),
+          // Retries exhausted: the debit may or may not have committed; the refund finds out.
+          caught(["States.ALL"], State.BeginCompensation),
+        ],
+        Next: State.CreditReceiver,
+      },
+      [State.CreditReceiver]: {
+        ...task(State.CreditReceiver),
+        ResultPath: "$.credit",
+        Retry: retry,
+        Catch: [caught(["States.ALL"], State.BeginCompensation)],
+        Next: State.CompleteTransfer,
+      },
+      [State.CompleteTransfer]: {
+        ...task(State.CompleteTransfer),
+        ResultPath: "$.completed",
+        Retry: retry,
+        Catch: [caught(["States.ALL"], State.BeginCompensation)],
+        Next: State.Done,
+      },
+      [State.BeginCompensation]: {
+        ...task(State.BeginCompensation),
+        ResultPath: "$.compensation",
+        Retry: compensationRetry,
+        Catch: [
+          // CompleteTransfer did commit before failing: the transfer succeeded, nothing to undo.
+          caught(ALREADY_SUCCEEDED_ERRORS, State.Done, "$.compensationError"),
+          caught(["States.ALL"], State.FlagForAttention, "$.compensationError"),
+        ],
+        Next: State.ReverseCredit,
+      },
+      [State.ReverseCredit]: {
+        ...task(State.ReverseCredit),
+        ResultPath: "$.reverse",
+        Retry: compensationRetry,
+        // Never refund the sender while the receiver keeps the credit: that would create money.
+        Catch: [caught(["States.ALL"], State.FlagForAttention, "$.compensationError")],
+        Next: State.RefundSender,
+      },
+      [State.RefundSender]: {
+        ...task(State.RefundSender),
+        ResultPath: "$.refund",
+        Retry: compensationRetry,
+        Catch: [caught(["States.ALL"], State.FlagForAttention, "$.compensationError")],
+        Next: State.FailTransfer,
+      },
+      [State.FailTransfer]: {
+        ...task(State.FailTransfer),
+        ResultPath: "$.failed",
+        Retry: compensationRetry,
+        Next: State.TransferFailed,
+      },
+      [State.FlagForAttention]: {
+        ...task(State.FlagForAttention, { attention: true }),
+        ResultPath: "$.flagged",
+        Retry: compensationRetry,
+        Next: State.NeedsAttention,
+      },
+      [State.Done]: { Type: "Succeed" },
+      [State.Duplicate]: {
+        Type: "Succeed",
+        Comment: "Another execution owns this transfer (a duplicate stream delivery): nothing to do.",
+      },
+      [State.TransferFailed]: { Type: "Fail", Error: "TransferFailed", Cause: "The transfer failed; no money moved net." },
+      [State.NeedsAttention]: {
+        Type: "Fail",
+        Error: "CompensationFailed",
+        Cause: "A compensation could not be applied; the transfer needs a person.",
+      },
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * What each saga step does. Lambda handlers in packages/functions are these functions
+ * and nothing else, so the offline stack binds exactly the code that runs in the cloud.
+ * Every step is idempotent: wallet steps through the inbox, status steps through
+ * conditional updates that accept their own earlier success.
+ */
+import { AppError } from "../error.ts";
+import { Transfer } from "../transfer/transfer.ts";
+import { Wallet } from "../wallet/wallet.ts";
+import { INVALID_STEP_INPUT } from "./errors.ts";
+import {
+  StepEvent,
+  type CaughtError,
+  type SagaDocument,
+  type StatusStepResult,
+  type WalletStepResult,
+} from "./steps.ts";
+
+type HistoryEntry = Transfer.HistoryEntry;
+
+function parse(event: unknown): StepEvent {
+  const parsed = StepEvent.safeParse(event);
+  if (!parsed.success) {
+    throw new AppError("business", INVALID_STEP_INPUT, "The saga step received an invalid document", parsed.error.issues);
+  }
+  return parsed.data;
+}
+
+const now = () => new Date().toISOString();
+
+async function walletStep(run: () => Promise<Wallet.Outcome>): Promise<WalletStepResult> {
+  const outcome = await run();
+  return { ...outcome, at: now() };
+}
+
+/** Step Functions puts a Lambda's error in Cause as JSON ({ errorType, errorMessage }) or as plain text. */
+export function describeError(error: CaughtError | undefined): { reason: string; message: string } {
+  if (!error) return { reason: "UNKNOWN", message: "The saga failed for an unknown reason" };
+  let message = typeof error.Cause === "string" ? error.Cause : JSON.stringify(error.Cause ?? "");
+  try {
+    const cause = JSON.parse(message) as { errorMessage?: unknown };
+    if (typeof cause.errorMessage === "string") message = cause.errorMessage;
+  } catch {
+    // Plain-text cause: keep it as is.
+  }
+  const reason = error.Error.startsWith("States.") || error.Error.startsWith("Lambda.") ? `STEP_${error.Error.replace(/\W+/g, "_").toUpperCase()}` : error.Error;
+  return { reason, message: message || error.Error };
+}
+
+/** The step that failed, judged from which results the document holds. */
+function failedStep(saga: SagaDocument, during: "forward" | "compensation"): string {
+  if (during === "compensation") {
+    if (!saga.compensation) return "compensate";
+    return saga.reverse ? "refund" : "reverseCredit";
+  }
+  if (!saga.started) return "process";
+  if (!saga.debit) return "debit";
+  if (!saga.credit) return "credit";
+  return "complete";
+}
+
+function walletEntry(step: string, result: WalletStepResult | undefined): HistoryEntry[] {
+  if (!result) return [];
+  const detail = [result.amount, result.replayed ? "replayed from inbox" : undefined].filter(Boolean).join(", ");
+  return [{ step, outcome: result.outcome, at: result.at, detail }];
+}
+
+function errorEntry(saga: SagaDocument, during: "forward" | "compensation"): HistoryEntry[] {
+  const error = during === "forward" ? saga.error : saga.compensationError;
+  if (!error) return [];
+  const { reason, message } = describeError(error);
+  return [{ step: failedStep(saga, during), outcome: "error", at: now(), detail: `${reason}: ${message}` }];
+}
+
+export namespace Saga {
+  export async function start(event: unknown): Promise<StatusStepResult> {
+    const { saga, executionId } = parse(event);
+    const at = now();
+    await Transfer.start({
+      transferId: saga.transferId,
+      executionId,
+      history: [{ step: "process", outcome: "started", at }],
+    });
+    return { status: "PROCESSING", at };
+  }
+
+  export async function debit(event: unknown): Promise<WalletStepResult> {
+    const { saga } = parse(event);
+    return walletStep(() => Wallet.debit({ transferId: saga.transferId, userId: saga.senderUserId, amount: saga.amount }));
+  }
+
+  export async function credit(event: unknown): Promise<WalletStepResult> {
+    const { saga } = parse(event);
+    return walletStep(() => Wallet.credit({ transferId: saga.transferId, userId: saga.receiverUserId, amount: saga.amount }));
+  }
+
+  export async function complete(event: unknown): Promise<StatusStepResult> {
+    const { saga } = parse(event);
+    const at = now();
+    await Transfer.succeed({
+      transferId: saga.transferId,
+      history: [...walletEntry("debit", saga.debit), ...walletEntry("credit", saga.credit), { step: "complete", outcome: "succeeded", at }],
+    });
+    return { status: "SUCCEEDED", at };
+  }
+
+  /** The fence before any compensation: after it, CompleteTransfer can never win. */
+  export async function compensate(event: unknown): Promise<StatusStepResult> {
+    const { saga } = parse(event);
+    const { reason, message } = describeError(saga.error);
+    const at = now();
+    await Transfer.beginCompensation({
+      transferId: saga.transferId,
+      reason,
+      message,
+      history: [
+        ...walletEntry("debit", saga.debit),
+        ...walletEntry("credit", saga.credit),
+        ...errorEntry(saga, "forward"),
+        { step: "compensate", outcome: "started", at },
+      ],
+    });
+    return { status: "COMPENSATING", at };
+  }
+
+  export async function reverseCredit(event: unknown): Promise<WalletStepResult> {
+    const { saga } = parse(event);
+    return walletStep(() => Wallet.reverse({ transferId: saga.transferId, userId: saga.receiverUserId }));
+  }
+
+  export async function refund(event: unknown): Promise<WalletStepResult> {
+    const { saga } = parse(event);
+    return walletStep(() => Wallet.refund({ transferId: saga.transferId, userId: saga.senderUserId }));
+  }
+
+  /** Final status of a failed saga: FAILED, or REQUIRES_ATTENTION when a compensation could not be applied. */
+  export async function fail(event: unknown): Promise<StatusStepResult> {
+    const { saga, attention } = parse(event);
+    const { reason, message } = describeError(saga.error);
+    const at = now();
+    // Entries already written by the compensation fence are not repeated.
+    const before = saga.compensation
+      ? [...walletEntry("reverseCredit", saga.reverse), ...walletEntry("refund", saga.refund)]
+      : [...walletEntry("debit", saga.debit), ...walletEntry("credit", saga.credit), ...errorEntry(saga, "forward")];
+    if (attention) {
+      const problem = describeError(saga.compensationError);
+      await Transfer.requireAttention({
+        transferId: saga.transferId,
+        reason: problem.reason,
+        message: problem.message,
+        history: [...before, ...errorEntry(saga, "compensation"), { step: "fail", outcome: "requires attention", at }],
+      });
+      return { status: "REQUIRES_ATTENTION", at };
+    }
+    await Transfer.fail({ transferId: saga.transferId, reason, message, history: [...before, { step: "fail", outcome: "failed", at }] });
+    return { status: "FAILED", at };
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The contract of each saga step: what it is for, what it touches (for least-privilege
+ * links in infra), and the zod schemas of the document the state machine passes along.
+ * No engine is imported here, so infra can use this module cheaply.
+ */
+import { z } from "zod";
+import { Amount } from "../money.ts";
+import { UserId } from "../user.ts";
+
+export type SagaStepKey = "start" | "debit" | "credit" | "complete" | "compensate" | "reverseCredit" | "refund" | "fail";
+
+export const SAGA_STEPS: Record<
+  SagaStepKey,
+  { description: string; touches: "transfers" | "wallet"; handler: string }
+> = {
+  start: { description: "PENDING → PROCESSING, owned by this execution", touches: "transfers", handler: "steps/start.handler" },
+  debit: { description: "Debit the sender (inbox DEBIT#id)", touches: "wallet", handler: "steps/debit.handler" },
+  credit: { description: "Credit the receiver (inbox CREDIT#id)", touches: "wallet", handler: "steps/credit.handler" },
+  complete: { description: "PROCESSING → SUCCEEDED unless compensation began", touches: "transfers", handler: "steps/complete.handler" },
+  compensate: { description: "Fence: no SUCCEEDED after this; records the failure", touches: "transfers", handler: "steps/compensate.handler" },
+  reverseCredit: { description: "Undo the receiver's credit if it happened (inbox REVERSE#id)", touches: "wallet", handler: "steps/reverse-credit.handler" },
+  refund: { description: "Undo the sender's debit if it happened (inbox REFUND#id)", touches: "wallet", handler: "steps/refund.handler" },
+  fail: { description: "→ FAILED (or REQUIRES_ATTENTION when a compensation failed)", touches: "transfers", handler: "steps/fail.handler" },
+};
+
+/** The execution's input, produced by the pipe's input template from the stream record. */
+export const SagaInput = z.object({
+  transferId: z.string().min(1),
+  senderUserId: UserId,
+  receiverUserId: UserId,
+  amount: Amount,
+});
+export type SagaInput = z.infer<typeof SagaInput>;
+
+/** What a wallet step leaves in the saga document. */
+export const WalletStepResult = z.object({
+  transactionId: z.string(),
+  outcome: z.enum(["applied", "skipped"]),
+  replayed: z.boolean(),
+  amount: z.string(),
+  balanceAfter: z.string().optional(),
+  at: z.string(),
+});
+export type WalletStepResult = z.infer<typeof WalletStepResult>;
+
+/** What a status step leaves in the saga document. */
+export const StatusStepResult = z.object({ status: z.string(), at: z.string() });
+export type StatusStepResult = z.infer<typeof StatusStepResult>;
+
+/** A Catch's ResultPath value: Step Functions' error name and cause. */
+export const CaughtError = z.object({ Error: z.string(), Cause: z.unknown().optional() });
+export type CaughtError = z.infer<typeof CaughtError>;
+
+/** The document the state machine accumulates (each task's ResultPath adds one key). */
+export const SagaDocument = SagaInput.extend({
+  started: StatusStepResult.optional(),
+  debit: WalletStepResult.optional(),
+  credit: WalletStepResult.optional(),
+  completed: StatusStepResult.optional(),
+  compensation: StatusStepResult.optional(),
+  reverse: WalletStepResult.optional(),
+  refund: WalletStepResult.optional(),
+  error: CaughtError.optional(),
+  compensationError: CaughtError.optional(),
+});
+export type SagaDocument = z.infer<typeof SagaDocument>;
+
+/** What every task receives (the state's Parameters). */
+export const StepEvent = z.object({
+  saga: SagaDocument,
+  executionId: z.string().min(1),
+  attention: z.boolean().optional(),
+});
+export type StepEvent = z.infer<typeof StepEvent>;

@@ -1,0 +1,97 @@
+/**
+ * The wallet's Postgres client: one bounded pool per process, created on first use.
+ * Lazy because SST's `Resource` is only meaningful once the environment is set
+ * (tests and the offline stack set it before calling in), and bounded because
+ * many Lambdas each opening unbounded pools exhaust `max_connections`.
+ */
+import postgres from "postgres";
+import { Resource } from "sst";
+import { AppError } from "../error.ts";
+
+const DEFAULT_POOL_MAX = 10;
+
+let client: postgres.Sql | undefined;
+
+function poolMax(): number {
+  const raw = process.env.WALLET_POOL_MAX;
+  const parsed = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : DEFAULT_POOL_MAX;
+}
+
+export function db(): postgres.Sql {
+  if (client) return client;
+  const { host, port, username, password, database } = Resource.Postgres;
+  client = postgres({
+    host,
+    port: Number(port),
+    username,
+    password,
+    database,
+    max: poolMax(),
+    // Release idle connections so a quiet instance does not pin server slots.
+    idle_timeout: 30,
+    connect_timeout: 10,
+    // Migrations' "already exists, skipping" notices are noise.
+    onnotice: () => {},
+    // numeric stays a string (postgres.js default): amounts never pass through a float.
+  });
+  return client;
+}
+
+export async function closeDb(): Promise<void> {
+  const closing = client;
+  client = undefined;
+  await closing?.end({ timeout: 5 });
+}
+
+/** SQLSTATEs worth a retry: the same statement may well succeed a moment later. */
+const TRANSIENT_SQLSTATES = new Set([
+  "40001", // serialization_failure
+  "40P01", // deadlock_detected
+  "55P03", // lock_not_available (lock_timeout)
+  "57014", // query_canceled (statement_timeout)
+  "53300", // too_many_connections
+  "57P01", // admin_shutdown (failover, restart)
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now (server starting up)
+]);
+
+/** Socket- and driver-level failures: the request may or may not have reached the server. */
+const TRANSIENT_CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+]);
+
+function isTransient(code: string): boolean {
+  return TRANSIENT_SQLSTATES.has(code) || code.startsWith("08") || TRANSIENT_CONNECTION_CODES.has(code);
+}
+
+/**
+ * Maps a transient database failure to `AppError("transient", "TRANSIENT_DATABASE_ERROR")`
+ * so the saga retries it; every other error (business AppErrors, constraint violations,
+ * bugs) comes back unchanged. Use as `catch (e) { throw toWalletError(e) }`.
+ * Retrying is safe even when a COMMIT's fate is unknown: every money operation is
+ * idempotent through the inbox.
+ */
+export function toWalletError<E>(error: E): E | AppError {
+  if (error instanceof AppError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string" || !isTransient(code)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const mapped = new AppError("transient", "TRANSIENT_DATABASE_ERROR", `database temporarily unavailable (${code}): ${message}`, {
+    databaseCode: code,
+  });
+  mapped.cause = error;
+  return mapped;
+}

@@ -1,0 +1,648 @@
+/**
+ * The wallet repository: balances in Postgres, moved by idempotent single-account
+ * transactions (the saga's steps) and checked by the conservation invariant.
+ *
+ * Every money operation is ONE transaction that locks exactly ONE account row
+ * (deposits: the user, then the treasury), so there are no deadlocks by construction,
+ * and records itself in wallet.inbox, so a retry after commit returns the recorded
+ * outcome instead of applying twice.
+ *
+ * Shape of a money transaction (two statements, sent pipelined, then COMMIT):
+ *   1. `SELECT … FOR UPDATE` of the account row.
+ *   2. One statement that re-reads everything under that lock (READ COMMITTED takes a
+ *      fresh snapshot per statement, so it sees whatever committed before we got the
+ *      lock), checks, inserts the inbox row, updates the balance and writes the ledger.
+ * The inbox insert comes after the lock rather than before it: same-key retries
+ * serialise on the row lock anyway, and folding the insert into statement 2 keeps the
+ * lock held for one statement plus COMMIT — a hot account's throughput is
+ * 1 / lock hold time. Statement 2 must not be merged into statement 1: a statement's
+ * snapshot predates its own lock wait, so the tombstone check (REFUND before a late
+ * DEBIT, REVERSE before a late CREDIT) would race.
+ */
+import { z } from "zod";
+import type postgres from "postgres";
+import { AppError } from "../error.ts";
+import { Amount, fromMinor, normalize, toMinor } from "../money.ts";
+import { UserId } from "../user.ts";
+import { db, toWalletError } from "./client.ts";
+
+export { WalletError } from "./errors.ts";
+import { WalletError } from "./errors.ts";
+
+const TransferId = z
+  .string({ error: "transfer id must be a string" })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, {
+    error: "transfer id must be 1–128 characters: letters, digits, '_', '.', ':', '@', '-'",
+  });
+
+/** Parses input like terminal's `fn`: a validated function that also exposes its schema. */
+function fn<S extends z.ZodType, R>(schema: S, body: (input: z.output<S>) => Promise<R>) {
+  const run = async (input: z.input<S>): Promise<R> => {
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) {
+      throw new AppError("validation", WalletError.INVALID_INPUT, z.prettifyError(parsed.error), parsed.error.issues);
+    }
+    try {
+      return await body(parsed.data);
+    } catch (error) {
+      throw toWalletError(error);
+    }
+  };
+  return Object.assign(run, { schema });
+}
+
+async function wrap<R>(body: () => Promise<R>): Promise<R> {
+  try {
+    return await body();
+  } catch (error) {
+    throw toWalletError(error);
+  }
+}
+
+function notFound(userId: string): AppError {
+  return new AppError("not_found", WalletError.ACCOUNT_NOT_FOUND, `no wallet account for user ${userId}`);
+}
+
+function iso(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+export namespace Wallet {
+  /** The treasury's user id: deposits come from it. Not a valid UserId, so no user can take it. */
+  export const TREASURY_USER_ID = "_treasury";
+
+  export const Info = z.object({
+    userId: z.string(),
+    kind: z.enum(["user", "treasury"]),
+    status: z.enum(["open", "closed"]),
+    /** Decimal string, two decimals. */
+    balance: z.string(),
+    /** ISO 8601. */
+    createdAt: z.string(),
+  });
+  export type Info = z.infer<typeof Info>;
+
+  /** The same schema under the name the API's OpenAPI document uses. */
+  export const AccountInfo = Info;
+  export type AccountInfo = Info;
+
+  /** 'skipped': a compensation whose original never happened (moves nothing; a tombstone). */
+  export const OutcomeKind = z.enum(["applied", "skipped"]);
+  export type OutcomeKind = z.infer<typeof OutcomeKind>;
+
+  /** What every money operation returns. */
+  export const Outcome = z.object({
+    /** The inbox key, e.g. `DEBIT#<transferId>`. */
+    transactionId: z.string(),
+    outcome: OutcomeKind,
+    /** True when this call found the operation already recorded and moved nothing. */
+    replayed: z.boolean(),
+    /** What the operation moved, as a positive decimal string ("0.00" when skipped). */
+    amount: z.string(),
+    /** The account's balance right after the operation (absent when skipped). */
+    balanceAfter: z.string().optional(),
+  });
+  export type Outcome = z.infer<typeof Outcome>;
+
+  export const Kind = z.enum(["DEPOSIT", "DEBIT", "CREDIT", "REFUND", "REVERSE"]);
+  export type Kind = z.infer<typeof Kind>;
+
+  export const LedgerEntry = z.object({
+    /** Monotonic per account; also the `before` cursor of `ledger`. */
+    id: z.string(),
+    userId: z.string(),
+    transactionId: z.string(),
+    /** The transfer id, or the deposit reference for DEPOSIT entries. */
+    transferId: z.string(),
+    kind: Kind,
+    /** Signed decimal string: what this entry did to the balance. */
+    amount: z.string(),
+    balanceAfter: z.string(),
+    /** ISO 8601. */
+    at: z.string(),
+  });
+  export type LedgerEntry = z.infer<typeof LedgerEntry>;
+
+  export const Totals = z.object({
+    /**
+     * Sum of every balance, treasury included. Conservation: sumOfBalances + inTransit is
+     * always "0.00"; once every saga has finished, inTransit is "0.00" too.
+     */
+    sumOfBalances: z.string(),
+    /**
+     * Money debited from a sender and not (yet) credited to the receiver nor refunded:
+     * DEBIT − CREDIT − REFUND + REVERSE over applied inbox rows. Non-zero only while sagas
+     * run, or for a transfer that REQUIRES_ATTENTION.
+     */
+    inTransit: z.string(),
+    /** Accounts whose balance differs from the sum of their ledger entries: always 0. */
+    accountsWithLedgerMismatch: z.number().int(),
+    /** User accounts below zero: always 0. */
+    negativeUserBalances: z.number().int(),
+  });
+  export type Totals = z.infer<typeof Totals>;
+
+  interface AccountRow {
+    user_id: string;
+    kind: Info["kind"];
+    status: Info["status"];
+    balance: string;
+    created_at: Date;
+  }
+
+  function toInfo(row: AccountRow): Info {
+    return {
+      userId: row.user_id,
+      kind: row.kind,
+      status: row.status,
+      balance: normalize(row.balance),
+      createdAt: iso(row.created_at),
+    };
+  }
+
+  // ---------------------------------------------------------------- accounts
+
+  export const openAccount = fn(z.object({ userId: UserId }), async ({ userId }): Promise<Info> => {
+    const sql = db();
+    const [created] = await sql<AccountRow[]>`
+      insert into wallet.account (user_id) values (${userId})
+      on conflict (user_id) do nothing
+      returning user_id, kind, status, balance, created_at`;
+    if (created) return toInfo(created);
+    // Already there (possibly inserted a moment ago by a concurrent call): read it in a fresh snapshot.
+    const [existing] = await sql<AccountRow[]>`
+      select user_id, kind, status, balance, created_at from wallet.account where user_id = ${userId}`;
+    if (!existing) throw new Error(`account ${userId} vanished after a conflicting insert`);
+    return toInfo(existing);
+  });
+
+  export const closeAccount = fn(z.object({ userId: UserId }), async ({ userId }): Promise<Info> => {
+    const [row] = await db()<AccountRow[]>`
+      update wallet.account set status = 'closed'
+      where user_id = ${userId} and kind = 'user'
+      returning user_id, kind, status, balance, created_at`;
+    if (!row) throw notFound(userId);
+    return toInfo(row);
+  });
+
+  export function account(userId: string): Promise<Info | undefined> {
+    return wrap(async () => {
+      const [row] = await db()<AccountRow[]>`
+        select user_id, kind, status, balance, created_at from wallet.account where user_id = ${userId}`;
+      return row && toInfo(row);
+    });
+  }
+
+  // ---------------------------------------------------------------- money operations
+
+  /** What statement 2 of every money transaction reports back. */
+  interface ApplyRow {
+    account_id: string | null;
+    status: Info["status"] | null;
+    balance: string | null;
+    prior_account_id: string | null;
+    prior_outcome: OutcomeKind | null;
+    prior_amount: string | null;
+    prior_balance_after: string | null;
+    /** DEBIT/CREDIT: the REFUND/REVERSE tombstone exists. */
+    compensated: boolean | null;
+    /** REFUND/REVERSE: the DEBIT/CREDIT being undone. */
+    original_account_id: string | null;
+    original_amount: string | null;
+    /** Set only when this statement inserted the inbox row. */
+    inserted_outcome: OutcomeKind | null;
+    inserted_amount: string | null;
+    balance_after: string | null;
+  }
+
+  function lockUser(tx: postgres.TransactionSql, userId: string) {
+    return tx`select id from wallet.account where user_id = ${userId} and kind = 'user' for update`;
+  }
+
+  /** The recorded outcome of an operation already in the inbox (a retry). */
+  function replay(row: ApplyRow, transactionId: string, expectedAmountMinor?: bigint): Outcome {
+    if (
+      // A tombstone recorded before the user had an account stays valid once it has one.
+      (row.prior_account_id !== null && row.prior_account_id !== row.account_id) ||
+      (expectedAmountMinor !== undefined && toMinor(row.prior_amount ?? "0") !== expectedAmountMinor)
+    ) {
+      throw new AppError(
+        "conflict",
+        WalletError.TRANSFER_MISMATCH,
+        `${transactionId} was already recorded for another account or amount`,
+      );
+    }
+    return {
+      transactionId,
+      outcome: row.prior_outcome!,
+      replayed: true,
+      amount: normalize(row.prior_amount ?? "0"),
+      ...(row.prior_balance_after !== null ? { balanceAfter: normalize(row.prior_balance_after) } : {}),
+    };
+  }
+
+  /**
+   * Our insert found the key taken although statement 2 saw no prior row: a concurrent
+   * transaction committed the same key without contending for our row lock (another
+   * account: `replay` reports the mismatch; or no account at all: a concurrent tombstone).
+   * Read it in a fresh snapshot.
+   */
+  async function lostRace(tx: postgres.TransactionSql, row: ApplyRow, transactionId: string, amountMinor?: bigint) {
+    const [prior] = await tx<{ account_id: string | null; outcome: OutcomeKind; amount: string }[]>`
+      select account_id::text, outcome, amount from wallet.inbox where transaction_id = ${transactionId}`;
+    if (!prior) throw new Error(`inbox row ${transactionId} neither inserted nor found`);
+    return replay(
+      { ...row, prior_account_id: prior.account_id, prior_outcome: prior.outcome, prior_amount: prior.amount, prior_balance_after: null },
+      transactionId,
+      amountMinor,
+    );
+  }
+
+  /** Statement 2's common head: the account (already locked) and the prior inbox row, if any. */
+  function head(tx: postgres.TransactionSql, userId: string, transactionId: string) {
+    return tx`
+      acct as (
+        select id, status, balance from wallet.account where user_id = ${userId} and kind = 'user'
+      ),
+      prior as (
+        select i.account_id, i.outcome, i.amount, l.balance_after
+        from wallet.inbox i
+        left join wallet.ledger_entry l on l.transaction_id = i.transaction_id and l.account_id = i.account_id
+        where i.transaction_id = ${transactionId}
+      )`;
+  }
+
+  function headColumns(tx: postgres.TransactionSql) {
+    return tx`
+      acct.id::text as account_id, acct.status, acct.balance,
+      prior.account_id::text as prior_account_id, prior.outcome as prior_outcome,
+      prior.amount as prior_amount, prior.balance_after as prior_balance_after`;
+  }
+
+  /**
+   * DEBIT (delta < 0) or CREDIT (delta > 0) of one user account: refused when its
+   * compensation was already recorded (the tombstone), when closed, or when it would
+   * make the balance negative.
+   */
+  async function move(input: {
+    type: "DEBIT" | "CREDIT";
+    tombstone: "REFUND" | "REVERSE";
+    transferId: string;
+    userId: string;
+    amount: string;
+  }): Promise<Outcome> {
+    const { type, transferId, userId } = input;
+    const transactionId = `${type}#${transferId}`;
+    const tombstoneId = `${input.tombstone}#${transferId}`;
+    const amountMinor = toMinor(input.amount);
+    const delta = fromMinor(type === "DEBIT" ? -amountMinor : amountMinor);
+    return db().begin(async (tx) => {
+      const [, [row]] = await Promise.all([
+        lockUser(tx, userId),
+        tx<ApplyRow[]>`
+          with ${head(tx, userId, transactionId)},
+          tomb as (
+            select exists (select 1 from wallet.inbox where transaction_id = ${tombstoneId}) as compensated
+          ),
+          checked as (
+            select acct.id from acct, tomb
+            where acct.status = 'open'
+              and acct.balance + ${delta}::numeric >= 0
+              and not tomb.compensated
+              and not exists (select 1 from prior)
+          ),
+          ins as (
+            insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome)
+            select ${transactionId}::text, ${type}::text, ${transferId}::text, checked.id, ${input.amount}::numeric, 'applied' from checked
+            on conflict (transaction_id) do nothing
+            returning account_id, outcome, amount
+          ),
+          upd as (
+            update wallet.account a set balance = a.balance + ${delta}::numeric
+            from ins where a.id = ins.account_id
+            returning a.id, a.balance
+          ),
+          led as (
+            insert into wallet.ledger_entry (account_id, transaction_id, transfer_id, kind, amount, balance_after)
+            select upd.id, ${transactionId}::text, ${transferId}::text, ${type}::text, ${delta}::numeric, upd.balance from upd
+            returning balance_after
+          )
+          select ${headColumns(tx)},
+            tomb.compensated,
+            null::text as original_account_id, null::numeric as original_amount,
+            (select outcome from ins) as inserted_outcome,
+            (select amount from ins) as inserted_amount,
+            (select balance_after from led) as balance_after
+          from tomb
+          left join acct on true
+          left join prior on true`,
+      ]);
+      if (!row || row.account_id === null) throw notFound(userId);
+      if (row.prior_outcome !== null) return replay(row, transactionId, amountMinor);
+      if (row.compensated) {
+        throw new AppError(
+          "business",
+          WalletError.TRANSFER_COMPENSATED,
+          `transfer ${transferId} was already compensated (${tombstoneId}); ${type} refused`,
+        );
+      }
+      if (row.status !== "open") {
+        throw new AppError("business", WalletError.ACCOUNT_CLOSED, `wallet account of user ${userId} is closed`);
+      }
+      if (toMinor(row.balance!) + toMinor(delta) < 0n) {
+        throw new AppError(
+          "business",
+          WalletError.INSUFFICIENT_FUNDS,
+          `balance ${normalize(row.balance!)} cannot cover ${input.amount}`,
+        );
+      }
+      if (row.inserted_outcome === null) return lostRace(tx, row, transactionId, amountMinor);
+      return {
+        transactionId,
+        outcome: "applied" as const,
+        replayed: false,
+        amount: input.amount,
+        balanceAfter: normalize(row.balance_after!),
+      };
+    });
+  }
+
+  /**
+   * REFUND (sign +1, undoes a DEBIT) or REVERSE (sign −1, undoes a CREDIT). The amount
+   * is the recorded original's. Without an original, it is recorded as 'skipped' and
+   * becomes the tombstone that makes a late original refuse: both lock the same account
+   * row before reading the other's inbox row, so one of them always sees the other.
+   * Allowed on a closed account: a compensation restores the state before the saga.
+   * For a user without an account (the credit failed with ACCOUNT_NOT_FOUND) it is
+   * skipped too, with a tombstone not tied to any account: nothing could be undone,
+   * and the saga's compensation path must not stall on it. (There is no row to lock
+   * then, so only a credit racing the account's creation could slip past it.)
+   */
+  async function compensate(input: {
+    type: "REFUND" | "REVERSE";
+    original: "DEBIT" | "CREDIT";
+    transferId: string;
+    userId: string;
+  }): Promise<Outcome> {
+    const { type, transferId, userId } = input;
+    const transactionId = `${type}#${transferId}`;
+    const originalId = `${input.original}#${transferId}`;
+    const sign = type === "REFUND" ? 1 : -1;
+    return db().begin(async (tx) => {
+      const [, [row]] = await Promise.all([
+        lockUser(tx, userId),
+        tx<ApplyRow[]>`
+          with ${head(tx, userId, transactionId)},
+          original as (
+            select account_id, amount from wallet.inbox where transaction_id = ${originalId}
+          ),
+          plan as (
+            select acct.id,
+              case when original.amount is null then 'skipped' else 'applied' end as outcome,
+              coalesce(original.amount, 0) as amount
+            from (select) as one
+            left join acct on true
+            left join original on true
+            where not exists (select 1 from prior)
+              and (original.account_id is null or original.account_id = acct.id)
+              and coalesce(acct.balance, 0) + ${sign}::int * coalesce(original.amount, 0) >= 0
+          ),
+          ins as (
+            insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome)
+            select ${transactionId}::text, ${type}::text, ${transferId}::text, plan.id, plan.amount, plan.outcome from plan
+            on conflict (transaction_id) do nothing
+            returning account_id, outcome, amount
+          ),
+          upd as (
+            update wallet.account a set balance = a.balance + ${sign}::int * ins.amount
+            from ins where a.id = ins.account_id and ins.outcome = 'applied'
+            returning a.id, a.balance
+          ),
+          led as (
+            insert into wallet.ledger_entry (account_id, transaction_id, transfer_id, kind, amount, balance_after)
+            select upd.id, ${transactionId}::text, ${transferId}::text, ${type}::text, ${sign}::int * ins.amount, upd.balance
+            from upd, ins
+            returning balance_after
+          )
+          select ${headColumns(tx)},
+            null::boolean as compensated,
+            original.account_id::text as original_account_id, original.amount as original_amount,
+            (select outcome from ins) as inserted_outcome,
+            (select amount from ins) as inserted_amount,
+            (select balance_after from led) as balance_after
+          from (select) as one
+          left join acct on true
+          left join prior on true
+          left join original on true`,
+      ]);
+      if (!row) throw new Error("the compensation statement returned no row");
+      if (row.prior_outcome !== null) return replay(row, transactionId);
+      if (row.original_account_id !== null && row.original_account_id !== row.account_id) {
+        throw new AppError(
+          "conflict",
+          WalletError.TRANSFER_MISMATCH,
+          `${originalId} was recorded for another account than user ${userId}'s`,
+        );
+      }
+      if (row.original_amount !== null && toMinor(row.balance!) + BigInt(sign) * toMinor(row.original_amount) < 0n) {
+        throw new AppError(
+          "business",
+          WalletError.REVERSAL_IMPOSSIBLE,
+          `balance ${normalize(row.balance!)} of user ${userId} no longer covers the credit of ${normalize(row.original_amount)} (transfer ${transferId})`,
+        );
+      }
+      if (row.inserted_outcome === null) return lostRace(tx, row, transactionId);
+      return {
+        transactionId,
+        outcome: row.inserted_outcome,
+        replayed: false,
+        amount: normalize(row.inserted_amount!),
+        ...(row.balance_after !== null ? { balanceAfter: normalize(row.balance_after) } : {}),
+      };
+    });
+  }
+
+  export const debit = fn(
+    z.object({ transferId: TransferId, userId: UserId, amount: Amount }),
+    (input): Promise<Outcome> => move({ ...input, type: "DEBIT", tombstone: "REFUND" }),
+  );
+
+  export const credit = fn(
+    z.object({ transferId: TransferId, userId: UserId, amount: Amount }),
+    (input): Promise<Outcome> => move({ ...input, type: "CREDIT", tombstone: "REVERSE" }),
+  );
+
+  export const refund = fn(
+    z.object({ transferId: TransferId, userId: UserId }),
+    (input): Promise<Outcome> => compensate({ ...input, type: "REFUND", original: "DEBIT" }),
+  );
+
+  export const reverse = fn(
+    z.object({ transferId: TransferId, userId: UserId }),
+    (input): Promise<Outcome> => compensate({ ...input, type: "REVERSE", original: "CREDIT" }),
+  );
+
+  /**
+   * Moves `amount` from the treasury to the user: one ledger entry on each.
+   * The only operation that locks two rows — always the user's, then the treasury's.
+   * No other operation touches the treasury, so that fixed order cannot deadlock.
+   */
+  export const deposit = fn(
+    z.object({ reference: TransferId, userId: UserId, amount: Amount }),
+    async ({ reference, userId, amount }): Promise<Outcome> => {
+      const transactionId = `DEPOSIT#${reference}`;
+      const amountMinor = toMinor(amount);
+      return db().begin(async (tx) => {
+        const [, , [row]] = await Promise.all([
+          lockUser(tx, userId),
+          tx`select id from wallet.account where kind = 'treasury' for update`,
+          tx<ApplyRow[]>`
+            with ${head(tx, userId, transactionId)},
+            treasury as (
+              select id from wallet.account where kind = 'treasury'
+            ),
+            checked as (
+              select acct.id from acct, treasury
+              where acct.status = 'open' and not exists (select 1 from prior)
+            ),
+            ins as (
+              insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome)
+              select ${transactionId}::text, 'DEPOSIT', ${reference}::text, checked.id, ${amount}::numeric, 'applied' from checked
+              on conflict (transaction_id) do nothing
+              returning account_id, outcome, amount
+            ),
+            upd_user as (
+              update wallet.account a set balance = a.balance + ins.amount
+              from ins where a.id = ins.account_id
+              returning a.id, a.balance, ins.amount
+            ),
+            upd_treasury as (
+              update wallet.account a set balance = a.balance - ins.amount
+              from ins, treasury where a.id = treasury.id
+              returning a.id, a.balance, -ins.amount as amount
+            ),
+            led as (
+              insert into wallet.ledger_entry (account_id, transaction_id, transfer_id, kind, amount, balance_after)
+              select id, ${transactionId}::text, ${reference}::text, 'DEPOSIT', amount, balance
+              from (select * from upd_user union all select * from upd_treasury) as moved
+              returning account_id, balance_after
+            )
+            select ${headColumns(tx)},
+              null::boolean as compensated,
+              null::text as original_account_id, null::numeric as original_amount,
+              (select outcome from ins) as inserted_outcome,
+              (select amount from ins) as inserted_amount,
+              (select balance_after from led where led.account_id = acct.id) as balance_after
+            from (select) as one
+            left join acct on true
+            left join prior on true`,
+        ]);
+        if (!row || row.account_id === null) throw notFound(userId);
+        if (row.prior_outcome !== null) return replay(row, transactionId, amountMinor);
+        if (row.status !== "open") {
+          throw new AppError("business", WalletError.ACCOUNT_CLOSED, `wallet account of user ${userId} is closed`);
+        }
+        if (row.inserted_outcome === null) return lostRace(tx, row, transactionId, amountMinor);
+        return {
+          transactionId,
+          outcome: "applied" as const,
+          replayed: false,
+          amount,
+          balanceAfter: normalize(row.balance_after!),
+        };
+      });
+    },
+  );
+
+  // ---------------------------------------------------------------- reads
+
+  interface LedgerRow {
+    id: string;
+    user_id: string;
+    transaction_id: string;
+    transfer_id: string;
+    kind: Kind;
+    amount: string;
+    balance_after: string;
+    at: Date;
+  }
+
+  function toEntry(row: LedgerRow): LedgerEntry {
+    return {
+      id: row.id,
+      userId: row.user_id,
+      transactionId: row.transaction_id,
+      transferId: row.transfer_id,
+      kind: row.kind,
+      amount: normalize(row.amount),
+      balanceAfter: normalize(row.balance_after),
+      at: iso(row.at),
+    };
+  }
+
+  const LedgerQuery = z.object({
+    limit: z.number().int().min(1).max(500).default(50),
+    /** Cursor: only entries older than this entry id. */
+    before: z.string().regex(/^[0-9]{1,19}$/).optional(),
+  });
+
+  /** An account's entries, newest first. */
+  export function ledger(userId: string, options: z.input<typeof LedgerQuery> = {}): Promise<LedgerEntry[]> {
+    const parsed = LedgerQuery.safeParse(options);
+    if (!parsed.success) {
+      return Promise.reject(
+        new AppError("validation", WalletError.INVALID_INPUT, z.prettifyError(parsed.error), parsed.error.issues),
+      );
+    }
+    const { limit, before } = parsed.data;
+    return wrap(async () => {
+      const sql = db();
+      const rows = await sql<LedgerRow[]>`
+        select l.id::text as id, a.user_id, l.transaction_id, l.transfer_id, l.kind, l.amount, l.balance_after, l.at
+        from wallet.account a
+        join wallet.ledger_entry l on l.account_id = a.id
+        where a.user_id = ${userId} ${before === undefined ? sql`` : sql`and l.id < ${before}::bigint`}
+        order by l.id desc
+        limit ${limit}`;
+      return rows.map(toEntry);
+    });
+  }
+
+  /** Every entry a transfer wrote (debit, credit and their compensations), in order. */
+  export function ledgerForTransfer(transferId: string): Promise<LedgerEntry[]> {
+    return wrap(async () => {
+      const rows = await db()<LedgerRow[]>`
+        select l.id::text as id, a.user_id, l.transaction_id, l.transfer_id, l.kind, l.amount, l.balance_after, l.at
+        from wallet.ledger_entry l
+        join wallet.account a on a.id = l.account_id
+        where l.transfer_id = ${transferId} and l.kind <> 'DEPOSIT'
+        order by l.id`;
+      return rows.map(toEntry);
+    });
+  }
+
+  /** The invariant checks, from one snapshot (one statement). */
+  export function totals(): Promise<Totals> {
+    return wrap(async () => {
+      // One statement, one snapshot: balances and the inbox are read at the same instant.
+      const [row] = await db()<{ sum_of_balances: string; in_transit: string; mismatches: number; negatives: number }[]>`
+        select
+          (select coalesce(sum(balance), 0) from wallet.account) as sum_of_balances,
+          (select coalesce(sum(case type when 'DEBIT' then amount when 'REVERSE' then amount else -amount end), 0)
+             from wallet.inbox
+             where outcome = 'applied' and type in ('DEBIT', 'CREDIT', 'REFUND', 'REVERSE')) as in_transit,
+          (select count(*)::int
+             from wallet.account a
+             left join (select account_id, sum(amount) as total from wallet.ledger_entry group by account_id) l
+               on l.account_id = a.id
+             where a.balance <> coalesce(l.total, 0)) as mismatches,
+          (select count(*)::int from wallet.account where kind = 'user' and balance < 0) as negatives`;
+      return {
+        sumOfBalances: normalize(row!.sum_of_balances),
+        inTransit: normalize(row!.in_transit),
+        accountsWithLedgerMismatch: row!.mismatches,
+        negativeUserBalances: row!.negatives,
+      };
+    });
+  }
+}

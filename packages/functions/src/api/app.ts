@@ -1,0 +1,199 @@
+/**
+ * The HTTP API: routes are declared from core's zod schemas (the same ones that validate),
+ * handlers parse, call core and shape the response — no business rule lives here.
+ */
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { AppError, type ErrorKind } from "@ewallet/core/error";
+import { Transfer } from "@ewallet/core/transfer/transfer";
+import { Wallet } from "@ewallet/core/wallet/wallet";
+import { UserId } from "@ewallet/core/user";
+
+const STATUS_BY_KIND: Record<ErrorKind, 400 | 401 | 403 | 404 | 409 | 422 | 503> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 422,
+  business: 422,
+  transient: 503,
+};
+
+const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .openapi("Error");
+
+function fieldErrors(issues: readonly z.core.$ZodIssue[]) {
+  return issues.map((issue) => ({ path: issue.path.map(String).join(".") || "(root)", message: issue.message }));
+}
+
+function errorResponse(c: Context, error: unknown) {
+  if (error instanceof AppError) {
+    const fields = Array.isArray(error.details) ? fieldErrors(error.details as z.core.$ZodIssue[]) : undefined;
+    return c.json({ error: { code: error.code, message: error.message, ...(fields ? { fields } : {}) } }, STATUS_BY_KIND[error.kind]);
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    // Raised by Hono itself, e.g. a body that is not JSON.
+    return c.json({ error: { code: "BAD_REQUEST", message: error.message || "The request could not be read" } }, error.status);
+  }
+  console.error(JSON.stringify({ level: "error", message: "unhandled API error", error: String(error), stack: (error as Error)?.stack }));
+  return c.json({ error: { code: "INTERNAL_ERROR", message: "Something went wrong on our side; it is safe to retry." } }, 500);
+}
+
+const errorResponses = {
+  400: { description: "Invalid request", content: { "application/json": { schema: ErrorBody } } },
+  404: { description: "Not found", content: { "application/json": { schema: ErrorBody } } },
+  422: { description: "Refused by a business rule or idempotency conflict", content: { "application/json": { schema: ErrorBody } } },
+  503: { description: "Temporarily unavailable; retry", content: { "application/json": { schema: ErrorBody } } },
+} as const;
+
+// Core schemas are plain zod (created before @hono/zod-openapi patches zod), so they are used as they are.
+const TransferView = Transfer.Info;
+const CreatedTransfer = Transfer.Info.pick({
+  transferId: true,
+  status: true,
+  senderUserId: true,
+  receiverUserId: true,
+  amount: true,
+  currency: true,
+  createdAt: true,
+});
+
+/** The create response is built from fields fixed at creation, so a replay returns exactly the first response. */
+function createdView(transfer: Transfer.Info) {
+  return {
+    transferId: transfer.transferId,
+    status: "PENDING" as const,
+    senderUserId: transfer.senderUserId,
+    receiverUserId: transfer.receiverUserId,
+    amount: transfer.amount,
+    currency: transfer.currency,
+    createdAt: transfer.createdAt,
+  };
+}
+
+const createTransfer = createRoute({
+  method: "post",
+  path: "/transfers",
+  summary: "Create a transfer (idempotent per Idempotency-Key)",
+  request: {
+    headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "Required; scoped to the caller" }) }),
+    body: { required: true, content: { "application/json": { schema: Transfer.CreateInput } } },
+  },
+  responses: {
+    201: {
+      description: "Created (or the original response replayed, with header Idempotent-Replayed: true)",
+      content: { "application/json": { schema: CreatedTransfer } },
+    },
+    ...errorResponses,
+  },
+});
+
+const getTransfer = createRoute({
+  method: "get",
+  path: "/transfers/{transferId}",
+  summary: "A transfer with its status and step history",
+  request: { params: z.object({ transferId: z.string().min(1).max(64) }) },
+  responses: { 200: { description: "The transfer", content: { "application/json": { schema: TransferView } } }, ...errorResponses },
+});
+
+const listTransfers = createRoute({
+  method: "get",
+  path: "/transfers",
+  summary: "Transfers newest first, by user (sent and received) or across everyone",
+  request: {
+    query: z.object({
+      user: UserId.optional(),
+      status: Transfer.Status.optional(),
+      cursor: z.string().max(2048).optional(),
+      limit: z.coerce.number().int().min(1).max(100).optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: "One page",
+      content: { "application/json": { schema: z.object({ items: z.array(TransferView), cursor: z.string().optional() }) } },
+    },
+    ...errorResponses,
+  },
+});
+
+const getAccount = createRoute({
+  method: "get",
+  path: "/accounts/{userId}",
+  summary: "An account's balance and latest ledger entries",
+  request: {
+    params: z.object({ userId: UserId }),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(200).optional() }),
+  },
+  responses: {
+    200: {
+      description: "The account",
+      content: {
+        "application/json": {
+          schema: Wallet.AccountInfo.extend({ ledger: z.array(Wallet.LedgerEntry) }),
+        },
+      },
+    },
+    ...errorResponses,
+  },
+});
+
+export function createApp() {
+  const app = new OpenAPIHono({
+    // Validation failures become the API's error shape, with one entry per bad field.
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return c.json(
+          { error: { code: "VALIDATION_FAILED", message: "The request is invalid", fields: fieldErrors(result.error.issues) } },
+          400,
+        );
+      }
+    },
+  });
+  app.onError((error, c) => errorResponse(c, error));
+  app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.openapi(createTransfer, async (c) => {
+    const idempotencyKey = c.req.valid("header")["idempotency-key"];
+    if (!idempotencyKey) {
+      throw new AppError("validation", "IDEMPOTENCY_KEY_REQUIRED", "The Idempotency-Key header is required for POST /transfers");
+    }
+    const request = c.req.valid("json");
+    const { transfer, replayed } = await Transfer.create({ scope: "public", idempotencyKey, request });
+    if (replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(createdView(transfer), 201);
+  });
+
+  app.openapi(getTransfer, async (c) => {
+    const { transferId } = c.req.valid("param");
+    const transfer = await Transfer.get(transferId);
+    if (!transfer) throw new AppError("not_found", "TRANSFER_NOT_FOUND", `No transfer ${transferId}`);
+    return c.json(transfer, 200);
+  });
+
+  app.openapi(listTransfers, async (c) => {
+    const { user, status, cursor, limit } = c.req.valid("query");
+    const page = await Transfer.list({ userId: user, status, cursor, limit });
+    return c.json(page, 200);
+  });
+
+  app.openapi(getAccount, async (c) => {
+    const { userId } = c.req.valid("param");
+    const { limit } = c.req.valid("query");
+    const account = await Wallet.account(userId);
+    if (!account) throw new AppError("not_found", "ACCOUNT_NOT_FOUND", `No account for user ${userId}`);
+    const ledger = await Wallet.ledger(userId, { limit: limit ?? 50 });
+    return c.json({ ...account, ledger }, 200);
+  });
+
+  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "E-wallet transfers", version: "1.0.0" } });
+  return app;
+}

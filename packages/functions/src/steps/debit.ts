@@ -1,0 +1,3 @@
+import { Saga } from "@ewallet/core/saga/saga";
+
+export const handler = Saga.debit;

@@ -1,0 +1,44 @@
+/** `pnpm start`: the whole system offline, until Ctrl-C. */
+import { DEMO_USERS, startStack } from "./stack.ts";
+
+const port = Number(process.env.PORT ?? 3000);
+const started = Date.now();
+console.log("Starting DynamoDB Local, Postgres, the saga runtime and the API…");
+
+const stack = await startStack({
+  port,
+  databaseUrl: process.env.DATABASE_URL,
+  seed: DEMO_USERS,
+  log: (line) => console.log(JSON.stringify({ at: new Date().toISOString(), ...line })),
+});
+
+console.log(`
+Ready in ${((Date.now() - started) / 1000).toFixed(1)} s
+  API            ${stack.apiUrl}        (OpenAPI: ${stack.apiUrl}/openapi.json)
+  DynamoDB Local ${stack.dynamoEndpoint}
+  Postgres       postgres://${stack.postgres.username}@${stack.postgres.host}:${stack.postgres.port}/${stack.postgres.database}
+  Demo wallets   ${DEMO_USERS.join(", ")} (1000.00 each)
+
+Try:
+  curl -s -X POST ${stack.apiUrl}/transfers -H 'content-type: application/json' -H "Idempotency-Key: $(uuidgen || date +%s%N)" \\
+       -d '{"senderUserId":"alice","receiverUserId":"bob","amount":"10.00"}'
+  curl -s ${stack.apiUrl}/accounts/alice
+
+Ctrl-C stops everything.`);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping…`);
+  try {
+    await stack.stop();
+    console.log("Stopped.");
+    process.exit(0);
+  } catch (error) {
+    console.error("Shutdown failed:", error);
+    process.exit(1);
+  }
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,157 @@
+/**
+ * Step Functions offline: core's ASL definition run by aws-local-stepfunctions, each task
+ * state bound to the real step handler. Retry/Catch behave as on AWS (matched by error
+ * name); retry waits can be scaled down for tests. Faults can be injected around a step
+ * (before it runs, or after it committed — a Lambda that times out after its commit).
+ */
+import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import { randomUUID } from "node:crypto";
+import { buildSagaDefinition, TASK_STEP, type AslDefinition, type SagaDefinitionOptions, type StateName } from "@ewallet/core/saga/definition";
+import type { SagaStepKey } from "@ewallet/core/saga/steps";
+
+export type StepHandler = (event: unknown) => Promise<unknown>;
+
+export interface Fault {
+  state: StateName;
+  /** "before": the step fails without running; "after": it runs (and commits), then fails. */
+  when: "before" | "after";
+  /** How many invocations fail (default 1); Infinity for a step that never recovers. */
+  times?: number;
+  /** Fail only this share of the matching invocations (default 1: every one, up to `times`). */
+  probability?: number;
+  /** Limit the fault to one transfer. */
+  transferId?: string;
+  /** The error name Step Functions sees (default: a Lambda timeout). */
+  errorName?: string;
+}
+
+export interface ExecutionRecord {
+  executionId: string;
+  input: unknown;
+  status: "RUNNING" | "SUCCEEDED" | "FAILED";
+  error?: string;
+  states: string[];
+}
+
+export interface SagaRuntimeOptions {
+  handlers: Record<SagaStepKey, StepHandler>;
+  /** Multiply every retry wait by this (1 = as in the cloud). */
+  retryScale?: number;
+  definition?: Omit<SagaDefinitionOptions, "functions">;
+  log?: (line: Record<string, unknown>) => void;
+}
+
+const STATE_MACHINE_ARN = "arn:aws:states:local:000000000000:stateMachine:transfer-saga";
+
+export class SagaRuntime {
+  readonly definition: AslDefinition;
+  readonly executions = new Map<string, ExecutionRecord>();
+  private readonly machine: StateMachine;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly faults: (Fault & { remaining: number })[] = [];
+
+  constructor(private readonly options: SagaRuntimeOptions) {
+    const functions = Object.fromEntries(
+      Object.keys(options.handlers).map((key) => [key, `arn:aws:lambda:local:000000000000:function:saga-${key}`]),
+    ) as Record<SagaStepKey, string>;
+    this.definition = buildSagaDefinition({ ...options.definition, functions });
+    this.machine = new StateMachine(this.definition as unknown as StateMachineDefinition, {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
+  }
+
+  injectFault(fault: Fault) {
+    this.faults.push({ ...fault, remaining: fault.times ?? 1 });
+  }
+
+  clearFaults() {
+    this.faults.length = 0;
+  }
+
+  private takeFault(state: string, when: Fault["when"], transferId: string | undefined) {
+    const fault = this.faults.find(
+      (f) => f.state === state && f.when === when && f.remaining > 0 && (!f.transferId || f.transferId === transferId),
+    );
+    if (!fault || Math.random() >= (fault.probability ?? 1)) return undefined;
+    fault.remaining -= 1;
+    const error = new Error(`Injected fault ${when} ${state}`);
+    error.name = fault.errorName ?? "Sandbox.Timedout";
+    return error;
+  }
+
+  private bindTask(state: string, step: SagaStepKey) {
+    const handler = this.options.handlers[step];
+    return async (input: unknown) => {
+      const transferId = (input as { saga?: { transferId?: string } })?.saga?.transferId;
+      const before = this.takeFault(state, "before", transferId);
+      if (before) throw before;
+      const output = await handler(input);
+      const after = this.takeFault(state, "after", transferId);
+      if (after) throw after;
+      // The Lambda boundary is JSON: nothing but plain data crosses it.
+      return JSON.parse(JSON.stringify(output ?? null));
+    };
+  }
+
+  /** Retry waits as the definition says, scaled (full jitter applied per execution). */
+  private retryIntervals(): Record<string, number[]> {
+    const scale = this.options.retryScale ?? 1;
+    const out: Record<string, number[]> = {};
+    for (const [name, state] of Object.entries(this.definition.States)) {
+      const retriers = (state.Retry ?? []) as { IntervalSeconds?: number; BackoffRate?: number; MaxAttempts?: number; MaxDelaySeconds?: number }[];
+      const policy = retriers.find((r) => (r.MaxAttempts ?? 3) > 0);
+      if (!policy) continue;
+      const waits: number[] = [];
+      for (let attempt = 0; attempt < (policy.MaxAttempts ?? 3); attempt++) {
+        const base = (policy.IntervalSeconds ?? 1) * (policy.BackoffRate ?? 2) ** attempt;
+        const capped = Math.min(base, policy.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
+        waits.push(Math.round(Math.random() * capped * 1000 * scale));
+      }
+      out[name] = waits;
+    }
+    return out;
+  }
+
+  /** StartExecution, fire and forget (as the pipe does); returns the execution id. */
+  startExecution(input: unknown): string {
+    const executionId = `arn:aws:states:local:000000000000:execution:transfer-saga:${randomUUID()}`;
+    const record: ExecutionRecord = { executionId, input, status: "RUNNING", states: [] };
+    this.executions.set(executionId, record);
+    const taskResourceLocalHandlers = Object.fromEntries(
+      Object.entries(TASK_STEP).map(([state, step]) => [state, this.bindTask(state, step!)]),
+    );
+    const execution = this.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers, retryIntervalOverrides: this.retryIntervals() },
+      context: { Execution: { Id: executionId, Name: executionId.split(":").pop(), RoleArn: STATE_MACHINE_ARN } },
+    });
+    const done = (async () => {
+      const events = (async () => {
+        for await (const event of execution.eventLogs) {
+          if (event.type === "StateEntered") record.states.push(event.state.name);
+          if (event.type === "StateRetried") record.states.push(`${event.state.name}:retry`);
+        }
+      })();
+      try {
+        await execution.result;
+        record.status = "SUCCEEDED";
+      } catch (error) {
+        record.status = "FAILED";
+        record.error = error instanceof Error ? error.message : String(error);
+      }
+      await events.catch(() => {});
+      this.options.log?.({ level: "info", message: "execution finished", executionId, status: record.status, states: record.states });
+    })();
+    this.inFlight.add(done);
+    void done.finally(() => this.inFlight.delete(done));
+    return executionId;
+  }
+
+  get runningCount() {
+    return this.inFlight.size;
+  }
+
+  /** Resolves when no execution is running. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The offline stack: the same handlers, definitions and resources as the cloud, on
+ * real engines. `startStack` starts the engines and exposes them through SST's
+ * resource variables; `startRuntime` wires migrations, table, demo wallets, the
+ * stream pipe, the saga runtime and the HTTP API onto an environment already set.
+ */
+import { serve, type ServerType } from "@hono/node-server";
+import { startDynamo, startPostgres, freePort, type Engine, type PostgresInfo } from "./engines.ts";
+import type { SagaRuntime, SagaRuntimeOptions } from "./saga-runtime.ts";
+import type { StreamPipe } from "./stream-pipe.ts";
+
+export const DEMO_USERS = ["alice", "bob", "carol", "dave"] as const;
+export const DEMO_BALANCE = "1000.00";
+
+export type Log = (line: Record<string, unknown>) => void;
+
+export interface RuntimeOptions {
+  /** HTTP port for the API; 0 picks a free one. */
+  port?: number;
+  /** Multiply retry waits (tests use a small factor). */
+  retryScale?: number;
+  definition?: SagaRuntimeOptions["definition"];
+  /** Demo wallets to open and fund from the treasury (idempotent). */
+  seed?: readonly string[];
+  log?: Log;
+}
+
+export interface Runtime {
+  apiUrl: string;
+  saga: SagaRuntime;
+  pipe: StreamPipe;
+  /** Resolves once every written transfer has been picked up and every saga has finished. */
+  quiesce(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Environment in which handlers find their resources exactly as on Lambda. */
+export function resourceEnvironment(input: { dynamoEndpoint: string; postgres: PostgresInfo; tableName: string }) {
+  return {
+    SST_RESOURCE_Postgres: JSON.stringify(input.postgres),
+    SST_RESOURCE_Transfers: JSON.stringify({ name: input.tableName }),
+    AWS_ENDPOINT_URL_DYNAMODB: input.dynamoEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: input.dynamoEndpoint,
+    AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+  };
+}
+
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  // Imported only now: SST's Resource reads the environment when first imported.
+  const [{ migrate }, { ensureTable }, { Wallet }, { closeDb }, { stepHandlers }, { createApp }, { SagaRuntime }, { StreamPipe }, { Resource }] =
+    await Promise.all([
+      import("@ewallet/core/wallet/migrate"),
+      import("./dynamo-table.ts"),
+      import("@ewallet/core/wallet/wallet"),
+      import("@ewallet/core/wallet/client"),
+      import("@ewallet/functions/steps/index"),
+      import("@ewallet/functions/api/app"),
+      import("./saga-runtime.ts"),
+      import("./stream-pipe.ts"),
+      import("sst"),
+    ]);
+  const log = options.log;
+  await Promise.all([migrate(), ensureTable()]);
+  for (const userId of options.seed ?? []) {
+    await Wallet.openAccount({ userId });
+    await Wallet.deposit({ reference: `demo-seed-${userId}`, userId, amount: DEMO_BALANCE });
+  }
+
+  const saga = new SagaRuntime({ handlers: stepHandlers, retryScale: options.retryScale, definition: options.definition, log });
+  const pipe = new StreamPipe({ tableName: Resource.Transfers.name, start: (input) => saga.startExecution(input), log });
+  await pipe.start();
+
+  const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
+  const app = createApp();
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+
+  return {
+    apiUrl: `http://127.0.0.1:${port}`,
+    saga,
+    pipe,
+    async quiesce() {
+      // New executions can only come from the stream: loop until both are still.
+      do {
+        await pipe.idle();
+        await saga.drain();
+        await pipe.idle();
+      } while (saga.runningCount > 0);
+    },
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pipe.stop();
+      await saga.drain();
+      await closeDb();
+    },
+  };
+}
+
+export interface StackOptions extends RuntimeOptions {
+  /** Use this Postgres instead of starting an embedded one. */
+  databaseUrl?: string;
+  /** Keep Postgres data here between runs (default: a fresh temporary directory). */
+  dataDir?: string;
+  tableName?: string;
+}
+
+export interface Stack extends Runtime {
+  dynamoEndpoint: string;
+  postgres: PostgresInfo;
+}
+
+/** Starts the engines, exposes them as resources, then the runtime. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const engines: Engine<unknown>[] = [];
+  try {
+    const [dynamo, postgres] = await Promise.all([
+      startDynamo(),
+      startPostgres({ databaseUrl: options.databaseUrl, dataDir: options.dataDir }),
+    ]);
+    engines.push(dynamo, postgres);
+    Object.assign(
+      process.env,
+      resourceEnvironment({ dynamoEndpoint: dynamo.info.endpoint, postgres: postgres.info, tableName: options.tableName ?? "ewallet-transfers" }),
+    );
+    const runtime = await startRuntime(options);
+    return {
+      ...runtime,
+      dynamoEndpoint: dynamo.info.endpoint,
+      postgres: postgres.info,
+      async stop() {
+        await runtime.stop();
+        await Promise.all(engines.map((engine) => engine.stop()));
+      },
+    };
+  } catch (error) {
+    await Promise.all(engines.map((engine) => engine.stop().catch(() => {})));
+    throw error;
+  }
+}

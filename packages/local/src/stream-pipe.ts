@@ -1,0 +1,157 @@
+/**
+ * EventBridge Pipe offline: polls the table's DynamoDB stream (DynamoDB Local's own
+ * stream API), keeps the records core's filter accepts, renders core's input template
+ * and starts a saga execution for each — the same contract as the cloud pipe.
+ */
+import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record,
+} from "@aws-sdk/client-dynamodb-streams";
+import { pipeSettings, sagaInputTemplate, transferInsertFilter } from "@ewallet/core/saga/pipe";
+import { matchesPattern, renderInputTemplate } from "./pipe-emulation.ts";
+
+export interface StreamPipeOptions {
+  tableName: string;
+  start: (input: unknown) => unknown;
+  pollIntervalMs?: number;
+  log?: (line: Record<string, unknown>) => void;
+}
+
+export class StreamPipe {
+  /** Every record the pipe delivered to the target, in order (tests replay them). */
+  readonly delivered: _Record[] = [];
+  private readonly dynamo = new DynamoDBClient({});
+  private readonly streams = new DynamoDBStreamsClient({});
+  private readonly iterators = new Map<string, string | undefined>();
+  /** Last sequence number delivered per shard, to resume after a lost iterator. */
+  private readonly positions = new Map<string, string>();
+  private streamArn = "";
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private idleWaiters: { afterPass: number; resolve: () => void }[] = [];
+  private pass = 0;
+
+  constructor(private readonly options: StreamPipeOptions) {}
+
+  async start() {
+    const table = await this.dynamo.send(new DescribeTableCommand({ TableName: this.options.tableName }));
+    const streamArn = table.Table?.LatestStreamArn;
+    if (!streamArn) throw new Error(`Table ${this.options.tableName} has no stream`);
+    this.streamArn = streamArn;
+    this.running = true;
+    this.loop = this.run(streamArn);
+  }
+
+  /** Applies the pipe's filter and template to one stream record and starts the saga. */
+  deliver(record: _Record): boolean {
+    const event = JSON.parse(JSON.stringify(record)) as unknown;
+    if (!matchesPattern(transferInsertFilter, event)) return false;
+    const input = renderInputTemplate(sagaInputTemplate, event);
+    this.delivered.push(record);
+    this.options.start(input);
+    return true;
+  }
+
+  /** Resolves after a full pass, begun after this call, found no new record on any shard. */
+  idle(): Promise<void> {
+    return new Promise((resolve) => this.idleWaiters.push({ afterPass: this.pass, resolve }));
+  }
+
+  private resolveIdle(all = false) {
+    this.idleWaiters = this.idleWaiters.filter((waiter) => {
+      const done = all || waiter.afterPass < this.pass;
+      if (done) waiter.resolve();
+      return !done;
+    });
+  }
+
+  private async discoverShards(streamArn: string) {
+    let exclusiveStartShardId: string | undefined;
+    do {
+      const description = await this.streams.send(
+        new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
+      );
+      for (const shard of description.StreamDescription?.Shards ?? []) {
+        if (!shard.ShardId || this.iterators.has(shard.ShardId)) continue;
+        this.iterators.set(shard.ShardId, await this.iteratorFor(shard.ShardId));
+      }
+      exclusiveStartShardId = description.StreamDescription?.LastEvaluatedShardId;
+    } while (exclusiveStartShardId);
+  }
+
+  /** Where reading a shard (re)starts: after what was delivered, else the pipe's starting position. */
+  private async iteratorFor(shardId: string): Promise<string | undefined> {
+    const after = this.positions.get(shardId);
+    const response = await this.streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: this.streamArn,
+        ShardId: shardId,
+        ...(after ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", SequenceNumber: after } : { ShardIteratorType: pipeSettings.startingPosition }),
+      }),
+    );
+    return response.ShardIterator;
+  }
+
+  private async readShard(shardId: string, iterator: string): Promise<number> {
+    let page;
+    try {
+      page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
+    } catch (error) {
+      // DynamoDB Local sometimes refuses a fresh stream's first iterator as trimmed, and
+      // iterators expire: take a new one from the last delivered position (at-least-once, as Pipes).
+      const name = (error as Error).name;
+      if (name !== "TrimmedDataAccessException" && name !== "ExpiredIteratorException") throw error;
+      this.iterators.set(shardId, await this.iteratorFor(shardId));
+      return 1; // not known to be idle: read again with the new iterator before saying so
+    }
+    this.iterators.set(shardId, page.NextShardIterator);
+    for (const record of page.Records ?? []) {
+      try {
+        this.deliver(record);
+      } catch (error) {
+        this.options.log?.({ level: "error", message: "pipe could not deliver a record", error: String(error) });
+      }
+      if (record.dynamodb?.SequenceNumber) this.positions.set(shardId, record.dynamodb.SequenceNumber);
+    }
+    return page.Records?.length ?? 0;
+  }
+
+  private async run(streamArn: string) {
+    const pollIntervalMs = this.options.pollIntervalMs ?? 50;
+    let lastDiscovery = 0;
+    while (this.running) {
+      this.pass += 1;
+      try {
+        if (Date.now() - lastDiscovery > 1000) {
+          await this.discoverShards(streamArn);
+          lastDiscovery = Date.now();
+        }
+        let found = 0;
+        for (const [shardId, iterator] of this.iterators) {
+          if (!iterator || !this.running) continue;
+          found += await this.readShard(shardId, iterator);
+        }
+        if (found === 0) {
+          this.resolveIdle();
+          await new Promise((r) => setTimeout(r, pollIntervalMs));
+        }
+      } catch (error) {
+        if (!this.running) break;
+        this.options.log?.({ level: "warn", message: "stream poll failed; retrying", error: String(error) });
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  async stop() {
+    this.running = false;
+    await this.loop;
+    this.resolveIdle(true);
+    this.dynamo.destroy();
+    this.streams.destroy();
+  }
+}
