@@ -26,6 +26,11 @@ describe("transfers end to end", () => {
     expect(steps(transfer)).toEqual(["created:pending", "process:started", "debit:applied", "credit:applied", "complete:succeeded"]);
     expect(await api.balance("alice")).toBe("990.00");
     expect(await api.balance("bob")).toBe("1010.00");
+    expect(transfer.ledger.map((e: any) => `${e.userId} ${e.kind} ${e.amount}`).sort()).toEqual(["alice DEBIT -10.00", "bob CREDIT 10.00"]);
+    const accounts = await api.call("GET", "/accounts");
+    expect(accounts.status).toBe(200);
+    expect(accounts.body.items.map((a: any) => a.userId)).toEqual(expect.arrayContaining([...DEMO_USERS]));
+    expect(accounts.body.totals).toMatchObject({ sumOfBalances: "0.00", inTransit: "0.00", accountsWithLedgerMismatch: 0 });
   });
 
   it("fails on insufficient funds without moving money or refunding", async () => {

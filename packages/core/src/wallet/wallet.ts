@@ -185,6 +185,16 @@ export namespace Wallet {
     return toInfo(row);
   });
 
+  /** Every account, treasury included (an operator's view; the demo has a handful). */
+  export function accounts(options: { limit?: number } = {}): Promise<Info[]> {
+    const limit = Math.min(Math.max(options.limit ?? 500, 1), 1000);
+    return wrap(async () => {
+      const rows = await db()<AccountRow[]>`
+        select user_id, kind, status, balance, created_at from wallet.account order by kind desc, user_id limit ${limit}`;
+      return rows.map(toInfo);
+    });
+  }
+
   export function account(userId: string): Promise<Info | undefined> {
     return wrap(async () => {
       const [row] = await db()<AccountRow[]>`

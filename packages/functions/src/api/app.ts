@@ -101,7 +101,13 @@ const getTransfer = createRoute({
   path: "/transfers/{transferId}",
   summary: "A transfer with its status and step history",
   request: { params: z.object({ transferId: z.string().min(1).max(64) }) },
-  responses: { 200: { description: "The transfer", content: { "application/json": { schema: TransferView } } }, ...errorResponses },
+  responses: {
+    200: {
+      description: "The transfer and the ledger entries its saga wrote",
+      content: { "application/json": { schema: TransferView.extend({ ledger: z.array(Wallet.LedgerEntry) }) } },
+    },
+    ...errorResponses,
+  },
 });
 
 const listTransfers = createRoute({
@@ -120,6 +126,19 @@ const listTransfers = createRoute({
     200: {
       description: "One page",
       content: { "application/json": { schema: z.object({ items: z.array(TransferView), cursor: z.string().optional() }) } },
+    },
+    ...errorResponses,
+  },
+});
+
+const listAccounts = createRoute({
+  method: "get",
+  path: "/accounts",
+  summary: "Every account's balance, with the conservation totals (operators)",
+  responses: {
+    200: {
+      description: "Accounts and invariant checks",
+      content: { "application/json": { schema: z.object({ items: z.array(Wallet.AccountInfo), totals: Wallet.Totals }) } },
     },
     ...errorResponses,
   },
@@ -176,13 +195,19 @@ export function createApp() {
     const { transferId } = c.req.valid("param");
     const transfer = await Transfer.get(transferId);
     if (!transfer) throw new AppError("not_found", "TRANSFER_NOT_FOUND", `No transfer ${transferId}`);
-    return c.json(transfer, 200);
+    const ledger = await Wallet.ledgerForTransfer(transferId);
+    return c.json({ ...transfer, ledger }, 200);
   });
 
   app.openapi(listTransfers, async (c) => {
     const { user, status, cursor, limit } = c.req.valid("query");
     const page = await Transfer.list({ userId: user, status, cursor, limit });
     return c.json(page, 200);
+  });
+
+  app.openapi(listAccounts, async (c) => {
+    const [items, totals] = await Promise.all([Wallet.accounts(), Wallet.totals()]);
+    return c.json({ items, totals }, 200);
   });
 
   app.openapi(getAccount, async (c) => {
