@@ -1,12 +1,16 @@
 /** `pnpm start`: the whole system offline, until Ctrl-C. */
 import { DEMO_USERS, startStack } from "./stack.ts";
+import { createDevIssuer, DEV_KEY_FILE } from "./dev-issuer.ts";
 
 const port = Number(process.env.PORT ?? 3000);
 const started = Date.now();
 console.log("Starting DynamoDB Local, Postgres, the saga runtime and the API…");
 
+// The key persists in .data/ so `pnpm run token` signs tokens this API accepts.
+const issuer = await createDevIssuer({ keyFile: DEV_KEY_FILE });
 const stack = await startStack({
   port,
+  issuer,
   databaseUrl: process.env.DATABASE_URL,
   seed: DEMO_USERS,
   log: (line) => console.log(JSON.stringify({ at: new Date().toISOString(), ...line })),
@@ -19,10 +23,11 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   Postgres       postgres://${stack.postgres.username}@${stack.postgres.host}:${stack.postgres.port}/${stack.postgres.database}
   Demo wallets   ${DEMO_USERS.join(", ")} (1000.00 each)
 
-Try:
-  curl -s -X POST ${stack.apiUrl}/transfers -H 'content-type: application/json' -H "Idempotency-Key: $(uuidgen || date +%s%N)" \\
-       -d '{"senderUserId":"alice","receiverUserId":"bob","amount":"10.00"}'
-  curl -s ${stack.apiUrl}/accounts/alice
+Try (every call needs a token: pnpm run token <userId> [--admin]):
+  TOKEN=$(pnpm run token alice)
+  curl -s -X POST ${stack.apiUrl}/transfers -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+       -H "Idempotency-Key: $(date +%s%N)" -d '{"senderUserId":"alice","receiverUserId":"bob","amount":"10.00"}'
+  curl -s ${stack.apiUrl}/accounts/alice -H "authorization: Bearer $TOKEN"
 
 Ctrl-C stops everything.`);
 

@@ -8,6 +8,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { startDynamo, startPostgres, freePort, type Engine, type PostgresInfo } from "./engines.ts";
 import type { SagaRuntime, SagaRuntimeOptions } from "./saga-runtime.ts";
 import type { StreamPipe } from "./stream-pipe.ts";
+import { createDevIssuer, type DevIssuer } from "./dev-issuer.ts";
 
 export const DEMO_USERS = ["alice", "bob", "carol", "dave"] as const;
 export const DEMO_BALANCE = "1000.00";
@@ -22,6 +23,8 @@ export interface RuntimeOptions {
   definition?: SagaRuntimeOptions["definition"];
   /** Demo wallets to open and fund from the treasury (idempotent). */
   seed?: readonly string[];
+  /** Token issuer the API trusts; default: a fresh in-memory development issuer. */
+  issuer?: DevIssuer;
   log?: Log;
 }
 
@@ -29,6 +32,8 @@ export interface Runtime {
   apiUrl: string;
   saga: SagaRuntime;
   pipe: StreamPipe;
+  /** A bearer token the API accepts for this user (admin: in the operators' group). */
+  token(userId: string, options?: { admin?: boolean; ttlSeconds?: number }): Promise<string>;
   /** Resolves once every written transfer has been picked up and every saga has finished. */
   quiesce(): Promise<void>;
   stop(): Promise<void>;
@@ -48,6 +53,8 @@ export function resourceEnvironment(input: { dynamoEndpoint: string; postgres: P
 }
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const issuer = options.issuer ?? (await createDevIssuer());
+  Object.assign(process.env, issuer.environment);
   // Imported only now: SST's Resource reads the environment when first imported.
   const [{ migrate }, { ensureTable }, { Wallet }, { closeDb }, { stepHandlers }, { createApp }, { SagaRuntime }, { StreamPipe }, { Resource }] =
     await Promise.all([
@@ -82,6 +89,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     apiUrl: `http://127.0.0.1:${port}`,
     saga,
     pipe,
+    token: (userId, tokenOptions) => issuer.sign(userId, tokenOptions),
     async quiesce() {
       // New executions can only come from the stream: loop until both are still.
       do {

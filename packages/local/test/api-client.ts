@@ -7,11 +7,28 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-export function apiClient(baseUrl: string) {
-  async function call<T = any>(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+export type TokenFor = (userId: string, options?: { admin?: boolean }) => Promise<string>;
+
+/** Who a call is made as: a user id, the operator (admin group), or nobody (no token). */
+export type Caller = string | { admin: true } | null;
+export const OPERATOR = { admin: true } as const;
+
+export function apiClient(baseUrl: string, tokenFor: TokenFor) {
+  const tokens = new Map<string, Promise<string>>();
+  async function authorization(caller: Caller): Promise<Record<string, string>> {
+    if (caller === null) return {};
+    const key = typeof caller === "string" ? caller : "\u0000operator";
+    if (!tokens.has(key)) tokens.set(key, typeof caller === "string" ? tokenFor(caller) : tokenFor("operator", { admin: true }));
+    return { authorization: `Bearer ${await tokens.get(key)}` };
+  }
+  async function call<T = any>(
+    method: string,
+    path: string,
+    init: { body?: unknown; headers?: Record<string, string>; as?: Caller } = {},
+  ): Promise<ApiResponse<T>> {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: { "content-type": "application/json", ...init.headers },
+      headers: { "content-type": "application/json", ...(await authorization(init.as === undefined ? OPERATOR : init.as)), ...init.headers },
       body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
     });
     const text = await response.text();
@@ -19,8 +36,14 @@ export function apiClient(baseUrl: string) {
   }
   const api = {
     call,
-    createTransfer(body: unknown, idempotencyKey: string | null = randomUUID()) {
-      return call("POST", "/transfers", { body, headers: idempotencyKey === null ? {} : { "idempotency-key": idempotencyKey } });
+    /** As the sender by default: only a wallet's owner may send from it. */
+    createTransfer(body: unknown, idempotencyKey: string | null = randomUUID(), as?: Caller) {
+      const sender = (body as { senderUserId?: unknown } | null)?.senderUserId;
+      return call("POST", "/transfers", {
+        body,
+        headers: idempotencyKey === null ? {} : { "idempotency-key": idempotencyKey },
+        as: as !== undefined ? as : typeof sender === "string" ? sender : OPERATOR,
+      });
     },
     getTransfer(transferId: string) {
       return call("GET", `/transfers/${transferId}`);

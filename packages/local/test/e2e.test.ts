@@ -8,7 +8,7 @@ let api: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
   runtime = await startRuntime({ seed: DEMO_USERS, retryScale: 0.01 });
-  api = apiClient(runtime.apiUrl);
+  api = apiClient(runtime.apiUrl, runtime.token);
 });
 afterAll(async () => {
   await runtime?.stop();

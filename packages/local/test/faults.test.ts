@@ -9,7 +9,7 @@ let api: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
   runtime = await startRuntime({ seed: DEMO_USERS, retryScale: 0.001 });
-  api = apiClient(runtime.apiUrl);
+  api = apiClient(runtime.apiUrl, runtime.token);
 });
 afterEach(() => runtime.saga.clearFaults());
 afterAll(async () => {

@@ -18,7 +18,7 @@ let Wallet: typeof import("@ewallet/core/wallet/wallet").Wallet;
 
 beforeAll(async () => {
   runtime = await startRuntime({ seed: ACCOUNTS, retryScale: 0.001 });
-  api = apiClient(runtime.apiUrl);
+  api = apiClient(runtime.apiUrl, runtime.token);
   ({ Wallet } = await import("@ewallet/core/wallet/wallet"));
 });
 afterAll(async () => {

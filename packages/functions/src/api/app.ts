@@ -5,6 +5,9 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { cors } from "hono/cors";
+import { Actor } from "@ewallet/core/actor";
+import { authenticate } from "@ewallet/core/auth";
 import { AppError, type ErrorKind } from "@ewallet/core/error";
 import { Transfer } from "@ewallet/core/transfer/transfer";
 import { Wallet } from "@ewallet/core/wallet/wallet";
@@ -49,6 +52,8 @@ function errorResponse(c: Context, error: unknown) {
 
 const errorResponses = {
   400: { description: "Invalid request", content: { "application/json": { schema: ErrorBody } } },
+  401: { description: "Missing, invalid or expired bearer token", content: { "application/json": { schema: ErrorBody } } },
+  403: { description: "Not allowed for this caller", content: { "application/json": { schema: ErrorBody } } },
   404: { description: "Not found", content: { "application/json": { schema: ErrorBody } } },
   422: { description: "Refused by a business rule or idempotency conflict", content: { "application/json": { schema: ErrorBody } } },
   503: { description: "Temporarily unavailable; retry", content: { "application/json": { schema: ErrorBody } } },
@@ -178,6 +183,22 @@ export function createApp() {
     },
   });
   app.onError((error, c) => errorResponse(c, error));
+  // The dashboard is served from another origin (S3/CloudFront, or another local port).
+  app.use(
+    "*",
+    cors({
+      origin: "*",
+      allowHeaders: ["authorization", "content-type", "idempotency-key"],
+      exposeHeaders: ["idempotent-replayed"],
+      maxAge: 600,
+    }),
+  );
+  // Every route but the API description needs a verified caller; core reads it from the context.
+  app.use("*", async (c, next) => {
+    if (c.req.method === "OPTIONS" || c.req.path === "/openapi.json") return next();
+    const actor = await authenticate(c.req.header("authorization"));
+    return Actor.provide(actor, () => next());
+  });
   app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
 
   app.openapi(createTransfer, async (c) => {
@@ -186,7 +207,9 @@ export function createApp() {
       throw new AppError("validation", "IDEMPOTENCY_KEY_REQUIRED", "The Idempotency-Key header is required for POST /transfers");
     }
     const request = c.req.valid("json");
-    const { transfer, replayed } = await Transfer.create({ scope: "public", idempotencyKey, request });
+    const caller = Actor.assertMaySendFrom(request.senderUserId);
+    // Keys are scoped to the caller: two users can never collide on one key.
+    const { transfer, replayed } = await Transfer.create({ scope: caller.userId, idempotencyKey, request });
     if (replayed) c.header("Idempotent-Replayed", "true");
     return c.json(createdView(transfer), 201);
   });
@@ -195,17 +218,23 @@ export function createApp() {
     const { transferId } = c.req.valid("param");
     const transfer = await Transfer.get(transferId);
     if (!transfer) throw new AppError("not_found", "TRANSFER_NOT_FOUND", `No transfer ${transferId}`);
+    Actor.assertMayRead(transfer.senderUserId, transfer.receiverUserId);
     const ledger = await Wallet.ledgerForTransfer(transferId);
     return c.json({ ...transfer, ledger }, 200);
   });
 
   app.openapi(listTransfers, async (c) => {
     const { user, status, cursor, limit } = c.req.valid("query");
-    const page = await Transfer.list({ userId: user, status, cursor, limit });
+    const caller = Actor.user();
+    // Without ?user=, an operator sees everyone's transfers and a user their own.
+    const userId = user ?? (caller.admin ? undefined : caller.userId);
+    if (userId) Actor.assertMayRead(userId);
+    const page = await Transfer.list({ userId, status, cursor, limit });
     return c.json(page, 200);
   });
 
   app.openapi(listAccounts, async (c) => {
+    Actor.assertAdmin();
     const [items, totals] = await Promise.all([Wallet.accounts(), Wallet.totals()]);
     return c.json({ items, totals }, 200);
   });
@@ -213,12 +242,18 @@ export function createApp() {
   app.openapi(getAccount, async (c) => {
     const { userId } = c.req.valid("param");
     const { limit } = c.req.valid("query");
+    Actor.assertMayRead(userId);
     const account = await Wallet.account(userId);
     if (!account) throw new AppError("not_found", "ACCOUNT_NOT_FOUND", `No account for user ${userId}`);
     const ledger = await Wallet.ledger(userId, { limit: limit ?? 50 });
     return c.json({ ...account, ledger }, 200);
   });
 
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "E-wallet transfers", version: "1.0.0" } });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "E-wallet transfers", version: "1.0.0", description: "Transfers between wallets, moved by a saga. Errors: { error: { code, message } }." },
+    security: [{ bearer: [] }],
+  });
   return app;
 }

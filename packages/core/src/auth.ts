@@ -1,0 +1,63 @@
+/**
+ * Bearer-token verification, the same code in the cloud and offline. In the cloud the
+ * issuer is the stage's Cognito user pool (API Gateway's JWT authorizer checks it first;
+ * this second check keeps the API safe on any other path in). Offline it is the stack's
+ * development issuer. Configured by environment:
+ *   AUTH_ISSUER    expected `iss`
+ *   AUTH_AUDIENCE  expected `aud` (ID tokens) or `client_id` (Cognito access tokens)
+ *   AUTH_JWKS      the issuer's public keys as JSON (offline), or
+ *   AUTH_JWKS_URL  where to fetch them (default: `${AUTH_ISSUER}/.well-known/jwks.json`)
+ */
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
+import { Actor } from "./actor.ts";
+import { AppError } from "./error.ts";
+
+type KeySet = ReturnType<typeof createLocalJWKSet> | ReturnType<typeof createRemoteJWKSet>;
+let cached: { config: string; issuer: string; audience: string; keys: KeySet } | undefined;
+
+function verifier() {
+  const issuer = process.env.AUTH_ISSUER;
+  const audience = process.env.AUTH_AUDIENCE;
+  const config = JSON.stringify([issuer, audience, process.env.AUTH_JWKS, process.env.AUTH_JWKS_URL]);
+  if (cached?.config === config) return cached;
+  if (!issuer || !audience) {
+    // Misconfiguration must never mean "open": refuse everything.
+    throw new AppError("unauthorized", "AUTH_NOT_CONFIGURED", "Token verification is not configured on this API");
+  }
+  const keys = process.env.AUTH_JWKS
+    ? createLocalJWKSet(JSON.parse(process.env.AUTH_JWKS) as JSONWebKeySet)
+    : createRemoteJWKSet(new URL(process.env.AUTH_JWKS_URL ?? `${issuer.replace(/\/$/, "")}/.well-known/jwks.json`));
+  cached = { config, issuer, audience, keys };
+  return cached;
+}
+
+function actorFrom(payload: JWTPayload, audience: string): Actor {
+  const clientId = (payload as { client_id?: unknown }).client_id;
+  const audiences = Array.isArray(payload.aud) ? payload.aud : payload.aud ? [payload.aud] : [];
+  if (!audiences.includes(audience) && clientId !== audience) {
+    throw new AppError("unauthorized", "INVALID_TOKEN", "The token was issued for another audience");
+  }
+  if (!payload.sub) throw new AppError("unauthorized", "INVALID_TOKEN", "The token has no subject");
+  const groups = (payload as { "cognito:groups"?: unknown })["cognito:groups"];
+  const admin = Array.isArray(groups) && groups.includes(Actor.ADMIN_GROUP);
+  return { type: "user", userId: payload.sub, admin };
+}
+
+/** The caller behind an `Authorization` header value, or an unauthorized AppError. */
+export async function authenticate(authorization: string | undefined): Promise<Actor> {
+  const match = authorization?.match(/^Bearer\s+(\S+)$/i);
+  if (!match) throw new AppError("unauthorized", "UNAUTHENTICATED", "A bearer token is required (Authorization: Bearer <token>)");
+  const { issuer, audience, keys } = verifier();
+  try {
+    const { payload } = await jwtVerify(match[1]!, keys, { issuer, algorithms: ["RS256", "ES256"] });
+    return actorFrom(payload, audience);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    // The issuer's keys could not be fetched: not the caller's fault, worth a retry.
+    if (!(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout) {
+      throw new AppError("transient", "AUTH_UNAVAILABLE", "The token issuer's keys are unavailable; retry shortly");
+    }
+    const expired = error instanceof errors.JWTExpired;
+    throw new AppError("unauthorized", expired ? "TOKEN_EXPIRED" : "INVALID_TOKEN", expired ? "The token has expired" : "The token is not valid");
+  }
+}
