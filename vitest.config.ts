@@ -8,6 +8,8 @@ export default defineConfig({
     // SST's Resource reads the environment once per module instance: inline it so each test
     // file (with its own database and table) gets a fresh one instead of a worker-wide copy.
     server: { deps: { inline: ["sst"] } },
+    // Steps and requests log one JSON line each; tests that look at logs raise the level themselves.
+    env: { LOG_LEVEL: "error" },
     // Two cores: the engines need one, the tests share the other.
     maxWorkers: 2,
     testTimeout: 60_000,

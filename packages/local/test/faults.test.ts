@@ -1,5 +1,5 @@
 /** Partial failure: steps that fail before or after their commit, and duplicate stream deliveries. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { State } from "@ewallet/core/saga/definition";
 import { DEMO_USERS, startRuntime, type Runtime } from "../src/stack.ts";
 import { apiClient } from "./api-client.ts";
@@ -37,6 +37,31 @@ describe("faults", () => {
     expect(await ledgerFor("bob", transfer.transferId)).toEqual(["CREDIT 7.25"]);
     expect(await api.balance("alice")).toBe((Number(before[0]) - 7.25).toFixed(2));
     expect(transfer.history.some((h: any) => h.step === "debit" && /replayed/.test(h.detail ?? ""))).toBe(true);
+  });
+
+  it("logs every step as JSON lines carrying the transfer id", async () => {
+    const lines: Record<string, any>[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    vi.spyOn(process.stdout, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
+      const text = String(chunk);
+      if (text.startsWith("{")) lines.push(JSON.parse(text));
+      else original(chunk, ...rest);
+      return true;
+    }) as never);
+    process.env.LOG_LEVEL = "info";
+    try {
+      const created = await api.createTransfer({ senderUserId: "bob", receiverUserId: "dave", amount: "0.50" });
+      await api.waitForFinal(created.body.transferId);
+      const steps = lines.filter((line) => line.step);
+      expect(steps.map((line) => `${line.step} ${line.message}`)).toEqual(
+        expect.arrayContaining(["start step succeeded", "debit step succeeded", "credit step succeeded", "complete step succeeded"]),
+      );
+      expect(steps.every((line) => line.transferId === created.body.transferId && line.executionId)).toBe(true);
+      expect(lines.some((line) => line.message === "request" && line.method === "POST" && line.status === 201)).toBe(true);
+    } finally {
+      process.env.LOG_LEVEL = "error";
+      vi.restoreAllMocks();
+    }
   });
 
   it("retries a credit that failed after its commit, and credits once", async () => {

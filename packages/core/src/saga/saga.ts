@@ -5,11 +5,13 @@
  * conditional updates that accept their own earlier success.
  */
 import { AppError } from "../error.ts";
+import { Log } from "../log.ts";
 import { Transfer } from "../transfer/transfer.ts";
 import { Wallet } from "../wallet/wallet.ts";
 import { INVALID_STEP_INPUT } from "./errors.ts";
 import {
   StepEvent,
+  type SagaStepKey,
   type CaughtError,
   type SagaDocument,
   type StatusStepResult,
@@ -21,9 +23,35 @@ type HistoryEntry = Transfer.HistoryEntry;
 function parse(event: unknown): StepEvent {
   const parsed = StepEvent.safeParse(event);
   if (!parsed.success) {
-    throw new AppError("business", INVALID_STEP_INPUT, "The saga step received an invalid document", parsed.error.issues);
+    const error = new AppError("business", INVALID_STEP_INPUT, "The saga step received an invalid document", parsed.error.issues);
+    Log.error("step input rejected", { error, issues: parsed.error.issues });
+    throw error;
   }
   return parsed.data;
+}
+
+/**
+ * A saga step: parses its document, then runs with the transfer id, step and execution on
+ * every log line. Refusals by a business rule are expected outcomes (info); anything else
+ * will be retried by the state machine and is worth a look (warn).
+ */
+function step<R>(name: SagaStepKey, body: (event: StepEvent) => Promise<R>) {
+  return (raw: unknown): Promise<R> => {
+    const event = parse(raw);
+    const fields = { transferId: event.saga.transferId, step: name, executionId: event.executionId };
+    return Log.scope(fields, async () => {
+      const startedAt = Date.now();
+      try {
+        const result = await body(event);
+        Log.info("step succeeded", { result, durationMs: Date.now() - startedAt });
+        return result;
+      } catch (error) {
+        const refused = error instanceof AppError && error.kind !== "transient";
+        (refused ? Log.info : Log.warn)(refused ? "step refused" : "step failed", { error, durationMs: Date.now() - startedAt });
+        throw error;
+      }
+    });
+  };
 }
 
 const now = () => new Date().toISOString();
@@ -73,8 +101,7 @@ function errorEntry(saga: SagaDocument, during: "forward" | "compensation"): His
 }
 
 export namespace Saga {
-  export async function start(event: unknown): Promise<StatusStepResult> {
-    const { saga, executionId } = parse(event);
+  export const start = step("start", async ({ saga, executionId }): Promise<StatusStepResult> => {
     const at = now();
     await Transfer.start({
       transferId: saga.transferId,
@@ -82,31 +109,27 @@ export namespace Saga {
       history: [{ step: "process", outcome: "started", at }],
     });
     return { status: "PROCESSING", at };
-  }
+  });
 
-  export async function debit(event: unknown): Promise<WalletStepResult> {
-    const { saga } = parse(event);
+  export const debit = step("debit", async ({ saga }): Promise<WalletStepResult> => {
     return walletStep(() => Wallet.debit({ transferId: saga.transferId, userId: saga.senderUserId, amount: saga.amount }));
-  }
+  });
 
-  export async function credit(event: unknown): Promise<WalletStepResult> {
-    const { saga } = parse(event);
+  export const credit = step("credit", async ({ saga }): Promise<WalletStepResult> => {
     return walletStep(() => Wallet.credit({ transferId: saga.transferId, userId: saga.receiverUserId, amount: saga.amount }));
-  }
+  });
 
-  export async function complete(event: unknown): Promise<StatusStepResult> {
-    const { saga } = parse(event);
+  export const complete = step("complete", async ({ saga }): Promise<StatusStepResult> => {
     const at = now();
     await Transfer.succeed({
       transferId: saga.transferId,
       history: [...walletEntry("debit", saga.debit), ...walletEntry("credit", saga.credit), { step: "complete", outcome: "succeeded", at }],
     });
     return { status: "SUCCEEDED", at };
-  }
+  });
 
   /** The fence before any compensation: after it, CompleteTransfer can never win. */
-  export async function compensate(event: unknown): Promise<StatusStepResult> {
-    const { saga } = parse(event);
+  export const compensate = step("compensate", async ({ saga }): Promise<StatusStepResult> => {
     const { reason, message } = describeError(saga.error);
     const at = now();
     await Transfer.beginCompensation({
@@ -121,21 +144,18 @@ export namespace Saga {
       ],
     });
     return { status: "COMPENSATING", at };
-  }
+  });
 
-  export async function reverseCredit(event: unknown): Promise<WalletStepResult> {
-    const { saga } = parse(event);
+  export const reverseCredit = step("reverseCredit", async ({ saga }): Promise<WalletStepResult> => {
     return walletStep(() => Wallet.reverse({ transferId: saga.transferId, userId: saga.receiverUserId }));
-  }
+  });
 
-  export async function refund(event: unknown): Promise<WalletStepResult> {
-    const { saga } = parse(event);
+  export const refund = step("refund", async ({ saga }): Promise<WalletStepResult> => {
     return walletStep(() => Wallet.refund({ transferId: saga.transferId, userId: saga.senderUserId }));
-  }
+  });
 
   /** Final status of a failed saga: FAILED, or REQUIRES_ATTENTION when a compensation could not be applied. */
-  export async function fail(event: unknown): Promise<StatusStepResult> {
-    const { saga, attention } = parse(event);
+  export const fail = step("fail", async ({ saga, attention }): Promise<StatusStepResult> => {
     const { reason, message } = describeError(saga.error);
     const at = now();
     // Entries already written by the compensation fence are not repeated.
@@ -154,5 +174,5 @@ export namespace Saga {
     }
     await Transfer.fail({ transferId: saga.transferId, reason, message, history: [...before, { step: "fail", outcome: "failed", at }] });
     return { status: "FAILED", at };
-  }
+  });
 }

@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import { cors } from "hono/cors";
 import { Actor } from "@ewallet/core/actor";
 import { authenticate } from "@ewallet/core/auth";
+import { Log } from "@ewallet/core/log";
 import { AppError, type ErrorKind } from "@ewallet/core/error";
 import { Transfer } from "@ewallet/core/transfer/transfer";
 import { Wallet } from "@ewallet/core/wallet/wallet";
@@ -46,7 +47,7 @@ function errorResponse(c: Context, error: unknown) {
     // Raised by Hono itself, e.g. a body that is not JSON.
     return c.json({ error: { code: "BAD_REQUEST", message: error.message || "The request could not be read" } }, error.status);
   }
-  console.error(JSON.stringify({ level: "error", message: "unhandled API error", error: String(error), stack: (error as Error)?.stack }));
+  Log.error("unhandled API error", { error });
   return c.json({ error: { code: "INTERNAL_ERROR", message: "Something went wrong on our side; it is safe to retry." } }, 500);
 }
 
@@ -193,6 +194,15 @@ export function createApp() {
       maxAge: 600,
     }),
   );
+  // One JSON line per request; lines logged while handling it carry its request id.
+  app.use("*", async (c, next) => {
+    const startedAt = Date.now();
+    const requestId = c.req.header("x-amzn-trace-id") ?? crypto.randomUUID();
+    await Log.scope({ requestId, method: c.req.method, path: c.req.path }, async () => {
+      await next();
+      Log.info("request", { status: c.res.status, durationMs: Date.now() - startedAt });
+    });
+  });
   // Every route but the API description needs a verified caller; core reads it from the context.
   app.use("*", async (c, next) => {
     if (c.req.method === "OPTIONS" || c.req.path === "/openapi.json") return next();
