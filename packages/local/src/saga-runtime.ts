@@ -7,7 +7,8 @@
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { randomUUID } from "node:crypto";
 import { buildSagaDefinition, TASK_STEP, type AslDefinition, type SagaDefinitionOptions, type StateName } from "@ewallet/core/saga/definition";
-import type { SagaStepKey } from "@ewallet/core/saga/steps";
+import type { SagaInput, SagaStepKey } from "@ewallet/core/saga/steps";
+import type { ExecutionControl } from "@ewallet/core/saga/sweep";
 
 export type StepHandler = (event: unknown) => Promise<unknown>;
 
@@ -43,12 +44,13 @@ export interface SagaRuntimeOptions {
 
 const STATE_MACHINE_ARN = "arn:aws:states:local:000000000000:stateMachine:transfer-saga";
 
-export class SagaRuntime {
+export class SagaRuntime implements ExecutionControl {
   readonly definition: AslDefinition;
   readonly executions = new Map<string, ExecutionRecord>();
   private readonly machine: StateMachine;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly faults: (Fault & { remaining: number })[] = [];
+  private startsToReject = 0;
 
   constructor(private readonly options: SagaRuntimeOptions) {
     const functions = Object.fromEntries(
@@ -66,6 +68,12 @@ export class SagaRuntime {
 
   clearFaults() {
     this.faults.length = 0;
+    this.startsToReject = 0;
+  }
+
+  /** The next `count` StartExecution calls fail (as when Step Functions throttles the pipe). */
+  rejectStarts(count: number) {
+    this.startsToReject = count;
   }
 
   private takeFault(state: string, when: Fault["when"], transferId: string | undefined) {
@@ -114,7 +122,39 @@ export class SagaRuntime {
 
   /** StartExecution, fire and forget (as the pipe does); returns the execution id. */
   startExecution(input: unknown): string {
+    if (this.startsToReject > 0) {
+      this.startsToReject -= 1;
+      const error = new Error("Rate exceeded (injected)");
+      error.name = "ThrottlingException";
+      throw error;
+    }
     const executionId = `arn:aws:states:local:000000000000:execution:transfer-saga:${randomUUID()}`;
+    this.run(executionId, input);
+    return executionId;
+  }
+
+  // ExecutionControl, for the stuck-transfer sweep.
+  async describe(executionId: string) {
+    const record = this.executions.get(executionId);
+    return record && { status: record.status, redrivable: record.status === "FAILED" };
+  }
+
+  /**
+   * Redrive. AWS resumes at the failed state; here the execution runs again from the start
+   * under the same id, which has the same effects: every step is idempotent, and the first
+   * step accepts its own execution id.
+   */
+  async redrive(executionId: string) {
+    const record = this.executions.get(executionId);
+    if (!record || record.status !== "FAILED") throw new Error(`Execution ${executionId} is not redrivable`);
+    this.run(executionId, record.input);
+  }
+
+  async start(input: SagaInput) {
+    return this.startExecution(input);
+  }
+
+  private run(executionId: string, input: unknown) {
     const record: ExecutionRecord = { executionId, input, status: "RUNNING", states: [] };
     this.executions.set(executionId, record);
     const taskResourceLocalHandlers = Object.fromEntries(
@@ -143,7 +183,6 @@ export class SagaRuntime {
     })();
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
-    return executionId;
   }
 
   get runningCount() {

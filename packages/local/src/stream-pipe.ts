@@ -24,6 +24,8 @@ export interface StreamPipeOptions {
 export class StreamPipe {
   /** Every record the pipe delivered to the target, in order (tests replay them). */
   readonly delivered: _Record[] = [];
+  /** Records whose saga could not be started: the cloud pipe's SQS dead-letter queue. */
+  readonly deadLetters: { record: _Record; error: string }[] = [];
   private readonly dynamo = new DynamoDBClient({});
   private readonly streams = new DynamoDBStreamsClient({});
   private readonly iterators = new Map<string, string | undefined>();
@@ -52,7 +54,13 @@ export class StreamPipe {
     if (!matchesPattern(transferInsertFilter, event)) return false;
     const input = renderInputTemplate(sagaInputTemplate, event);
     this.delivered.push(record);
-    this.options.start(input);
+    try {
+      this.options.start(input);
+    } catch (error) {
+      // The cloud pipe retries a failed start, then dead-letters it; the sweep picks it up.
+      this.deadLetters.push({ record, error: String(error) });
+      this.options.log?.({ level: "error", message: "saga start failed; record dead-lettered", error: String(error) });
+    }
     return true;
   }
 

@@ -1,0 +1,67 @@
+/**
+ * The stuck-transfer sweep. The pipe only dead-letters a failed *start*; a saga that
+ * fails inside Step Functions never reaches it. So, on a schedule:
+ *  - PROCESSING for too long: look at its execution. Still running → leave it; failed,
+ *    timed out or aborted → redrive it (every step is idempotent, so re-running the
+ *    failed step is safe); anything else (unknown, not redrivable) → REQUIRES_ATTENTION.
+ *  - PENDING for too long: its saga never started (pipe DLQ). Start one now: the first
+ *    step's conditional PENDING → PROCESSING makes a late duplicate harmless.
+ */
+import { Log } from "../log.ts";
+import { Transfer } from "../transfer/transfer.ts";
+import type { SagaInput } from "./steps.ts";
+
+export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED" | "PENDING_REDRIVE";
+
+/** The slice of Step Functions the sweep needs (AWS SDK in the cloud, the local runtime offline). */
+export interface ExecutionControl {
+  describe(executionId: string): Promise<{ status: ExecutionStatus; redrivable: boolean } | undefined>;
+  redrive(executionId: string): Promise<void>;
+  start(input: SagaInput): Promise<string>;
+}
+
+export type SweepAction = "running" | "redriven" | "started" | "flagged";
+export interface SweepReport {
+  checked: number;
+  actions: { transferId: string; status: string; action: SweepAction; detail?: string }[];
+}
+
+export async function sweepStuckTransfers(input: { olderThanMs: number; control: ExecutionControl; limit?: number }): Promise<SweepReport> {
+  const report: SweepReport = { checked: 0, actions: [] };
+  const record = (transfer: Transfer.Info, action: SweepAction, detail?: string) => {
+    report.actions.push({ transferId: transfer.transferId, status: transfer.status, action, detail });
+    Log.scope({ transferId: transfer.transferId }, () => Log.warn("stuck transfer", { status: transfer.status, action, detail }));
+  };
+
+  for (const transfer of await Transfer.listStuck({ status: "PENDING", olderThanMs: input.olderThanMs, limit: input.limit })) {
+    report.checked += 1;
+    const executionId = await input.control.start({
+      transferId: transfer.transferId,
+      senderUserId: transfer.senderUserId,
+      receiverUserId: transfer.receiverUserId,
+      amount: transfer.amount,
+    });
+    record(transfer, "started", executionId);
+  }
+
+  for (const transfer of await Transfer.listStuck({ status: "PROCESSING", olderThanMs: input.olderThanMs, limit: input.limit })) {
+    report.checked += 1;
+    const execution = transfer.executionId ? await input.control.describe(transfer.executionId) : undefined;
+    if (execution?.status === "RUNNING" || execution?.status === "PENDING_REDRIVE") {
+      record(transfer, "running");
+    } else if (execution && execution.status !== "SUCCEEDED" && execution.redrivable) {
+      await input.control.redrive(transfer.executionId!);
+      record(transfer, "redriven", execution.status);
+    } else {
+      const detail = execution ? `execution ${execution.status}, not redrivable` : "no execution found";
+      await Transfer.requireAttention({
+        transferId: transfer.transferId,
+        reason: "STUCK_SAGA",
+        message: `Still PROCESSING after ${Math.round(input.olderThanMs / 60_000)} min: ${detail}`,
+        history: [{ step: "sweep", outcome: "requires attention", at: new Date().toISOString(), detail }],
+      });
+      record(transfer, "flagged", detail);
+    }
+  }
+  return report;
+}

@@ -1,0 +1,68 @@
+/** The stuck-transfer sweep against the real runtime: restart never-started sagas, redrive failed ones, flag the rest. */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { State } from "@ewallet/core/saga/definition";
+import { DEMO_USERS, startRuntime, type Runtime } from "../src/stack.ts";
+import { apiClient } from "./api-client.ts";
+
+let runtime: Runtime;
+let api: ReturnType<typeof apiClient>;
+let sweep: typeof import("@ewallet/core/saga/sweep").sweepStuckTransfers;
+let Transfer: typeof import("@ewallet/core/transfer/transfer").Transfer;
+
+beforeAll(async () => {
+  runtime = await startRuntime({ seed: DEMO_USERS, retryScale: 0.001 });
+  api = apiClient(runtime.apiUrl, runtime.token);
+  ({ sweepStuckTransfers: sweep } = await import("@ewallet/core/saga/sweep"));
+  ({ Transfer } = await import("@ewallet/core/transfer/transfer"));
+});
+afterEach(() => runtime.saga.clearFaults());
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+describe("stuck-transfer sweep", () => {
+  it("starts the saga of a transfer whose start was dead-lettered by the pipe", async () => {
+    runtime.saga.rejectStarts(1);
+    const created = await api.createTransfer({ senderUserId: "alice", receiverUserId: "bob", amount: "3.00" });
+    await runtime.quiesce();
+    expect(runtime.pipe.deadLetters).toHaveLength(1);
+    expect((await api.getTransfer(created.body.transferId)).body.status).toBe("PENDING");
+
+    const report = await sweep({ olderThanMs: 0, control: runtime.saga });
+    expect(report.actions).toEqual([expect.objectContaining({ transferId: created.body.transferId, action: "started" })]);
+    await runtime.quiesce();
+    expect((await api.getTransfer(created.body.transferId)).body.status).toBe("SUCCEEDED");
+    expect(await api.balance("alice")).toBe("997.00");
+  });
+
+  it("redrives a saga that failed while the transfer was PROCESSING, and it finishes correctly", async () => {
+    // The final status write keeps failing until its retries run out: the execution fails mid-saga.
+    runtime.saga.injectFault({ state: State.FailTransfer, when: "before", times: Infinity });
+    const created = await api.createTransfer({ senderUserId: "carol", receiverUserId: "dave", amount: "5000.00" });
+    await runtime.quiesce();
+    const stuck = (await api.getTransfer(created.body.transferId)).body;
+    expect(stuck.status).toBe("PROCESSING");
+    expect((await runtime.saga.describe(stuck.executionId))?.status).toBe("FAILED");
+    runtime.saga.clearFaults();
+
+    const report = await sweep({ olderThanMs: 0, control: runtime.saga });
+    expect(report.actions).toEqual([expect.objectContaining({ transferId: stuck.transferId, action: "redriven", detail: "FAILED" })]);
+    await runtime.quiesce();
+    const final = (await api.getTransfer(stuck.transferId)).body;
+    expect(final).toMatchObject({ status: "FAILED", failureReason: "INSUFFICIENT_FUNDS" });
+    expect([await api.balance("carol"), await api.balance("dave")]).toEqual(["1000.00", "1000.00"]);
+  });
+
+  it("flags a PROCESSING transfer whose execution cannot be found", async () => {
+    runtime.saga.rejectStarts(1);
+    const created = await api.createTransfer({ senderUserId: "dave", receiverUserId: "carol", amount: "1.00" });
+    await runtime.quiesce();
+    // Marked PROCESSING by an execution this state machine does not know.
+    const transferId = created.body.transferId;
+    await Transfer.start({ transferId, executionId: "arn:aws:states:local:000000000000:execution:transfer-saga:gone" });
+
+    const report = await sweep({ olderThanMs: 0, control: runtime.saga });
+    expect(report.actions).toEqual([expect.objectContaining({ transferId, action: "flagged", detail: "no execution found" })]);
+    expect((await api.getTransfer(transferId)).body).toMatchObject({ status: "REQUIRES_ATTENTION", failureReason: "STUCK_SAGA" });
+  });
+});
