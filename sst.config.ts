@@ -1,13 +1,32 @@
 /// <reference path="./.sst/platform/config.d.ts" />
 
+/**
+ * One app, a stage per environment (production, each developer, each pull request).
+ * Only imports infra/*: every definition it deploys comes from packages/core.
+ */
 export default $config({
   app(input) {
+    const production = input?.stage === "production";
     return {
       name: "ewallet",
-      removal: input?.stage === "production" ? "retain" : "remove",
-      protect: ["production"].includes(input?.stage),
+      // Production keeps and protects its data; every other stage is removable in one command.
+      removal: production ? "retain" : "remove",
+      protect: production,
       home: "aws",
+      providers: { aws: { region: (process.env.AWS_REGION ?? "eu-west-1") as aws.Region } },
     };
   },
-  async run() {},
+  async run() {
+    const storage = await import("./infra/storage");
+    const saga = await import("./infra/saga");
+    const api = await import("./infra/api");
+    return {
+      api: api.outputs.api,
+      userPool: api.outputs.userPool,
+      userPoolClient: api.outputs.userPoolClient,
+      table: storage.table.name,
+      stateMachine: saga.stateMachine.arn,
+      pipeDeadLetters: saga.pipeDeadLetters.url,
+    };
+  },
 });

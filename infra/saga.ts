@@ -140,9 +140,13 @@ export const stuckSweep = new sst.aws.Cron("StuckSweep", {
     handler: "packages/functions/src/sweep.handler",
     timeout: "1 minute",
     link: [table],
-    environment: { STUCK_AFTER_MINUTES: String(settings.stuckAfterMinutes) },
+    environment: { STUCK_AFTER_MINUTES: String(settings.stuckAfterMinutes), SAGA_STATE_MACHINE_ARN: stateMachine.arn },
     permissions: [
-      { actions: ["states:DescribeExecution", "states:RedriveExecution"], resources: [$interpolate`${stateMachine.arn.apply((arn) => arn.replace(":stateMachine:", ":execution:"))}:*`] },
+      { actions: ["states:StartExecution"], resources: [stateMachine.arn] },
+      {
+        actions: ["states:DescribeExecution", "states:RedriveExecution"],
+        resources: [$interpolate`${stateMachine.arn.apply((arn) => arn.replace(":stateMachine:", ":execution:"))}:*`],
+      },
     ],
   },
 });
