@@ -1,3 +1,3 @@
-import { Saga } from "@ewallet/core/saga/saga";
+import { WalletSteps } from "@ewallet/core/saga/wallet-steps";
 
-export const handler = Saga.refund;
+export const handler = WalletSteps.refund;

@@ -1,3 +1,3 @@
-import { Saga } from "@ewallet/core/saga/saga";
+import { StatusSteps } from "@ewallet/core/saga/status-steps";
 
-export const handler = Saga.start;
+export const handler = StatusSteps.start;

@@ -1,0 +1,95 @@
+/**
+ * The saga steps that move the transfer's status (DynamoDB only): each is one conditional
+ * update that accepts its own earlier success, and writes the step history for display.
+ */
+import { Transfer } from "../transfer/transfer.ts";
+import { describeError, now, step } from "./step.ts";
+import type { SagaDocument, StatusStepResult, WalletStepResult } from "./steps.ts";
+
+type HistoryEntry = Transfer.HistoryEntry;
+
+/** The step that failed, judged from which results the document holds. */
+function failedStep(saga: SagaDocument, during: "forward" | "compensation"): string {
+  if (during === "compensation") {
+    if (!saga.compensation) return "compensate";
+    return saga.reverse ? "refund" : "reverseCredit";
+  }
+  if (!saga.started) return "process";
+  if (!saga.debit) return "debit";
+  if (!saga.credit) return "credit";
+  return "complete";
+}
+
+function walletEntry(step: string, result: WalletStepResult | undefined): HistoryEntry[] {
+  if (!result) return [];
+  const detail = [result.amount, result.replayed ? "replayed from inbox" : undefined].filter(Boolean).join(", ");
+  return [{ step, outcome: result.outcome, at: result.at, detail }];
+}
+
+function errorEntry(saga: SagaDocument, during: "forward" | "compensation"): HistoryEntry[] {
+  const error = during === "forward" ? saga.error : saga.compensationError;
+  if (!error) return [];
+  const { reason, message } = describeError(error);
+  return [{ step: failedStep(saga, during), outcome: "error", at: now(), detail: `${reason}: ${message}` }];
+}
+
+export namespace StatusSteps {
+  export const start = step("start", async ({ saga, executionId }): Promise<StatusStepResult> => {
+    const at = now();
+    await Transfer.start({
+      transferId: saga.transferId,
+      executionId,
+      history: [{ step: "process", outcome: "started", at }],
+    });
+    return { status: "PROCESSING", at };
+  });
+
+  export const complete = step("complete", async ({ saga }): Promise<StatusStepResult> => {
+    const at = now();
+    await Transfer.succeed({
+      transferId: saga.transferId,
+      history: [...walletEntry("debit", saga.debit), ...walletEntry("credit", saga.credit), { step: "complete", outcome: "succeeded", at }],
+    });
+    return { status: "SUCCEEDED", at };
+  });
+
+  /** The fence before any compensation: after it, CompleteTransfer can never win. */
+  export const compensate = step("compensate", async ({ saga }): Promise<StatusStepResult> => {
+    const { reason, message } = describeError(saga.error);
+    const at = now();
+    await Transfer.beginCompensation({
+      transferId: saga.transferId,
+      reason,
+      message,
+      history: [
+        ...walletEntry("debit", saga.debit),
+        ...walletEntry("credit", saga.credit),
+        ...errorEntry(saga, "forward"),
+        { step: "compensate", outcome: "started", at },
+      ],
+    });
+    return { status: "COMPENSATING", at };
+  });
+
+  /** Final status of a failed saga: FAILED, or REQUIRES_ATTENTION when a compensation could not be applied. */
+  export const fail = step("fail", async ({ saga, attention }): Promise<StatusStepResult> => {
+    const { reason, message } = describeError(saga.error);
+    const at = now();
+    // Entries already written by the compensation fence are not repeated.
+    const before = saga.compensation
+      ? [...walletEntry("reverseCredit", saga.reverse), ...walletEntry("refund", saga.refund)]
+      : [...walletEntry("debit", saga.debit), ...walletEntry("credit", saga.credit), ...errorEntry(saga, "forward")];
+    if (attention) {
+      const problem = describeError(saga.compensationError);
+      await Transfer.requireAttention({
+        transferId: saga.transferId,
+        reason: problem.reason,
+        message: problem.message,
+        history: [...before, ...errorEntry(saga, "compensation"), { step: "fail", outcome: "requires attention", at }],
+      });
+      return { status: "REQUIRES_ATTENTION", at };
+    }
+    await Transfer.fail({ transferId: saga.transferId, reason, message, history: [...before, { step: "fail", outcome: "failed", at }] });
+    return { status: "FAILED", at };
+  });
+}

@@ -1,0 +1,29 @@
+/**
+ * The saga steps that move money: each is one idempotent wallet transaction (Postgres only).
+ */
+import { Wallet } from "../wallet/wallet.ts";
+import { now, step } from "./step.ts";
+import type { WalletStepResult } from "./steps.ts";
+
+async function walletStep(run: () => Promise<Wallet.Outcome>): Promise<WalletStepResult> {
+  const outcome = await run();
+  return { ...outcome, at: now() };
+}
+
+export namespace WalletSteps {
+  export const debit = step("debit", async ({ saga }): Promise<WalletStepResult> => {
+    return walletStep(() => Wallet.debit({ transferId: saga.transferId, userId: saga.senderUserId, amount: saga.amount }));
+  });
+
+  export const credit = step("credit", async ({ saga }): Promise<WalletStepResult> => {
+    return walletStep(() => Wallet.credit({ transferId: saga.transferId, userId: saga.receiverUserId, amount: saga.amount }));
+  });
+
+  export const reverseCredit = step("reverseCredit", async ({ saga }): Promise<WalletStepResult> => {
+    return walletStep(() => Wallet.reverse({ transferId: saga.transferId, userId: saga.receiverUserId }));
+  });
+
+  export const refund = step("refund", async ({ saga }): Promise<WalletStepResult> => {
+    return walletStep(() => Wallet.refund({ transferId: saga.transferId, userId: saga.senderUserId }));
+  });
+}
