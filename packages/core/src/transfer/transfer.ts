@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { decodeTime, encodeTime, monotonicFactory, ulid } from "ulid";
 import { z } from "zod";
 import { AppError } from "../error.ts";
+import { fn as validated, parse } from "../util/fn.ts";
 import { Amount, CURRENCY } from "../money.ts";
 import { UserId } from "../user.ts";
 import {
@@ -52,24 +53,8 @@ const iso = (epochMs: number) => new Date(epochMs).toISOString();
 const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Parses with a schema; a failure becomes a validation AppError carrying zod's issues (with paths). */
-function parse<S extends z.ZodType>(schema: S, input: unknown, code: TransferError, what: string): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const summary = result.error.issues
-    .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
-    .join("; ");
-  throw new AppError("validation", code, `Invalid ${what}: ${summary}`, result.error.issues);
-}
-
-/**
- * terminal's `fn`: a function whose input is parsed by its schema (exposed as `.schema`).
- * Async, so that invalid input rejects the returned promise like every other failure.
- */
-function fn<S extends z.ZodType, R>(schema: S, body: (input: z.output<S>) => Promise<R>) {
-  const run = async (input: z.input<S>): Promise<R> => body(parse(schema, input, TransferError.INVALID_INPUT, "input"));
-  return Object.assign(run, { schema });
-}
+/** Every Transfer function validates its input; a failure is INVALID_INPUT. */
+const fn = <S extends z.ZodType, R>(schema: S, body: (input: z.output<S>) => Promise<R>) => validated(schema, TransferError.INVALID_INPUT, body);
 
 export namespace Transfer {
   export const Status = z.enum(STATUSES);

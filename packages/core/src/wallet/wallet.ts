@@ -22,6 +22,7 @@
 import { z } from "zod";
 import type postgres from "postgres";
 import { AppError } from "../error.ts";
+import { fn as validated } from "../util/fn.ts";
 import { Amount, fromMinor, normalize, toMinor } from "../money.ts";
 import { UserId } from "../user.ts";
 import { db, toWalletError } from "./client.ts";
@@ -35,20 +36,15 @@ const TransferId = z
     error: "transfer id must be 1–128 characters: letters, digits, '_', '.', ':', '@', '-'",
   });
 
-/** Parses input like terminal's `fn`: a validated function that also exposes its schema. */
+/** Every Wallet function validates its input (INVALID_INPUT) and reports transient database failures as such. */
 function fn<S extends z.ZodType, R>(schema: S, body: (input: z.output<S>) => Promise<R>) {
-  const run = async (input: z.input<S>): Promise<R> => {
-    const parsed = schema.safeParse(input);
-    if (!parsed.success) {
-      throw new AppError("validation", WalletError.INVALID_INPUT, z.prettifyError(parsed.error), parsed.error.issues);
-    }
+  return validated(schema, WalletError.INVALID_INPUT, async (input) => {
     try {
-      return await body(parsed.data);
+      return await body(input);
     } catch (error) {
       throw toWalletError(error);
     }
-  };
-  return Object.assign(run, { schema });
+  });
 }
 
 async function wrap<R>(body: () => Promise<R>): Promise<R> {
