@@ -20,8 +20,10 @@ export default $config({
     const storage = await import("./infra/storage");
     const saga = await import("./infra/saga");
     const api = await import("./infra/api");
+    const web = await import("./infra/web");
     return {
       api: api.outputs.api,
+      dashboard: web.outputs.dashboard,
       userPool: api.outputs.userPool,
       userPoolClient: api.outputs.userPoolClient,
       table: storage.table.name,

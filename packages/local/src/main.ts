@@ -1,6 +1,7 @@
 /** `pnpm start`: the whole system offline, until Ctrl-C. */
 import { DEMO_USERS, startStack } from "./stack.ts";
 import { createDevIssuer, DEV_KEY_FILE } from "./dev-issuer.ts";
+import { startDashboard } from "./web.ts";
 
 const port = Number(process.env.PORT ?? 3000);
 const started = Date.now();
@@ -16,8 +17,18 @@ const stack = await startStack({
   log: (line) => console.log(JSON.stringify({ at: new Date().toISOString(), ...line })),
 });
 
+// The dashboard reads everything as an operator and sends as each demo user (a week-long dev token each).
+const ttlSeconds = 7 * 24 * 3600;
+const dashboard = await startDashboard({
+  port: Number(process.env.DASHBOARD_PORT ?? 5173),
+  apiUrl: stack.apiUrl,
+  adminToken: await issuer.sign("operator", { admin: true, ttlSeconds }),
+  userTokens: Object.fromEntries(await Promise.all(DEMO_USERS.map(async (userId) => [userId, await issuer.sign(userId, { ttlSeconds })]))),
+});
+
 console.log(`
 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s
+  Dashboard      ${dashboard.url}
   API            ${stack.apiUrl}        (OpenAPI: ${stack.apiUrl}/openapi.json)
   DynamoDB Local ${stack.dynamoEndpoint}
   Postgres       postgres://${stack.postgres.username}@${stack.postgres.host}:${stack.postgres.port}/${stack.postgres.database}
@@ -37,6 +48,7 @@ async function shutdown(signal: string) {
   stopping = true;
   console.log(`\n${signal}: stopping…`);
   try {
+    await dashboard.stop();
     await stack.stop();
     console.log("Stopped.");
     process.exit(0);

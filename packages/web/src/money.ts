@@ -1,0 +1,45 @@
+/**
+ * Money in the dashboard is never a float: decimal strings from the API are parsed into
+ * integer minor units (bigint), compared and summed as such, and formatted back.
+ */
+const SIGNED_DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]{1,2})?$/;
+
+/** "12.34" → 1234n, "-0.5" → -50n. Throws on anything else. */
+export function toMinor(decimal: string): bigint {
+  const text = decimal.trim();
+  if (!SIGNED_DECIMAL.test(text)) throw new RangeError(`not a decimal amount: ${JSON.stringify(decimal)}`);
+  const negative = text.startsWith("-");
+  const [whole = "0", fraction = ""] = (negative ? text.slice(1) : text).split(".");
+  const minor = BigInt(whole) * 100n + BigInt(fraction.padEnd(2, "0"));
+  return negative ? -minor : minor;
+}
+
+/** 1234n → "12.34"; with grouping, 123456789n → "1,234,567.89". */
+export function fromMinor(minor: bigint, options: { group?: boolean; sign?: boolean } = {}): string {
+  const negative = minor < 0n;
+  const abs = negative ? -minor : minor;
+  let whole = (abs / 100n).toString();
+  if (options.group) whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const fraction = (abs % 100n).toString().padStart(2, "0");
+  const sign = negative ? "−" : options.sign && minor > 0n ? "+" : "";
+  return `${sign}${whole}.${fraction}`;
+}
+
+/** A decimal string for display (grouped); falls back to the raw text if it is not a decimal. */
+export function formatAmount(decimal: string, options: { sign?: boolean } = {}): string {
+  try {
+    return fromMinor(toMinor(decimal), { group: true, ...options });
+  } catch {
+    return decimal;
+  }
+}
+
+/** Sign of a decimal string without floats: -1, 0 or 1. */
+export function signOf(decimal: string): -1 | 0 | 1 {
+  try {
+    const minor = toMinor(decimal);
+    return minor < 0n ? -1 : minor > 0n ? 1 : 0;
+  } catch {
+    return 0;
+  }
+}
