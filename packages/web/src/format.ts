@@ -55,17 +55,18 @@ export interface Conservation {
   problems: string[];
 }
 
-/** Green only when sumOfBalances + inTransit = 0 exactly (bigint minor units), with no mismatch and no negative balance. */
+/** The verdict is the API's (core's `Wallet.totals`); the dashboard only explains it. */
 export function conservation(totals: Totals): Conservation {
   const problems: string[] = [];
   let drift = 0n;
   try {
-    drift = toMinor(totals.sumOfBalances) + toMinor(totals.inTransit);
-    if (drift !== 0n) problems.push("sum of balances + in transit ≠ 0");
+    drift = toMinor(totals.drift);
   } catch {
     problems.push("totals are not decimal amounts");
   }
+  if (drift !== 0n) problems.push("sum of balances + in transit ≠ 0");
   if (totals.accountsWithLedgerMismatch !== 0) problems.push(`${totals.accountsWithLedgerMismatch} account(s) differ from their ledger`);
   if (totals.negativeUserBalances !== 0) problems.push(`${totals.negativeUserBalances} negative user balance(s)`);
-  return { ok: problems.length === 0, drift, problems };
+  if (!totals.conserved && problems.length === 0) problems.push("the API reports an invariant broken");
+  return { ok: totals.conserved && problems.length === 0, drift, problems };
 }

@@ -2,17 +2,9 @@
  * Money in the dashboard is never a float: decimal strings from the API are parsed into
  * integer minor units (bigint), compared and summed as such, and formatted back.
  */
-const SIGNED_DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]{1,2})?$/;
-
-/** "12.34" → 1234n, "-0.5" → -50n. Throws on anything else. */
-export function toMinor(decimal: string): bigint {
-  const text = decimal.trim();
-  if (!SIGNED_DECIMAL.test(text)) throw new RangeError(`not a decimal amount: ${JSON.stringify(decimal)}`);
-  const negative = text.startsWith("-");
-  const [whole = "0", fraction = ""] = (negative ? text.slice(1) : text).split(".");
-  const minor = BigInt(whole) * 100n + BigInt(fraction.padEnd(2, "0"));
-  return negative ? -minor : minor;
-}
+// Parsing is core's (one definition of what an amount is); display formatting is the dashboard's.
+import { toMinor } from "@ewallet/core/money";
+export { toMinor };
 
 /** 1234n → "12.34"; with grouping, 123456789n → "1,234,567.89". */
 export function fromMinor(minor: bigint, options: { group?: boolean; sign?: boolean } = {}): string {

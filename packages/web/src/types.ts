@@ -1,4 +1,9 @@
-/** The API's shapes as the dashboard reads them (see packages/functions/src/api/app.ts). */
+/**
+ * The API's shapes as the dashboard reads them: core's own schemas (type-only imports,
+ * nothing of core's runtime is bundled), so the dashboard cannot drift from the API.
+ */
+import type { Transfer as TransferModule } from "@ewallet/core/transfer/transfer";
+import type { Wallet } from "@ewallet/core/wallet/wallet";
 
 export const STATUSES = ["PENDING", "PROCESSING", "SUCCEEDED", "FAILED", "REQUIRES_ATTENTION"] as const;
 export type TransferStatus = (typeof STATUSES)[number];
@@ -6,41 +11,10 @@ export type TransferStatus = (typeof STATUSES)[number];
 export const IN_FLIGHT: readonly TransferStatus[] = ["PENDING", "PROCESSING"];
 export const isInFlight = (status: TransferStatus) => IN_FLIGHT.includes(status);
 
-export interface HistoryEntry {
-  step: string;
-  outcome: string;
-  at: string;
-  detail?: string;
-}
-
-export interface Transfer {
-  transferId: string;
-  senderUserId: string;
-  receiverUserId: string;
-  amount: string;
-  currency: string;
-  status: TransferStatus;
-  failureReason?: string;
-  failureMessage?: string;
-  executionId?: string;
-  compensating: boolean;
-  history: HistoryEntry[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type LedgerKind = "DEPOSIT" | "DEBIT" | "CREDIT" | "REFUND" | "REVERSE";
-
-export interface LedgerEntry {
-  id: string;
-  userId: string;
-  transactionId: string;
-  transferId: string;
-  kind: LedgerKind;
-  amount: string;
-  balanceAfter: string;
-  at: string;
-}
+export type HistoryEntry = TransferModule.HistoryEntry;
+export type Transfer = TransferModule.Info;
+export type LedgerKind = Wallet.Kind;
+export type LedgerEntry = Wallet.LedgerEntry;
 
 export interface TransferDetail extends Transfer {
   ledger: LedgerEntry[];
@@ -51,24 +25,13 @@ export interface TransferPage {
   cursor?: string;
 }
 
-export interface Account {
-  userId: string;
-  kind: "user" | "treasury";
-  status: "open" | "closed";
-  balance: string;
-  createdAt: string;
-}
+export type Account = Wallet.Info;
 
 export interface AccountDetail extends Account {
   ledger: LedgerEntry[];
 }
 
-export interface Totals {
-  sumOfBalances: string;
-  inTransit: string;
-  accountsWithLedgerMismatch: number;
-  negativeUserBalances: number;
-}
+export type Totals = Wallet.Totals;
 
 export interface AccountsResponse {
   items: Account[];

@@ -135,6 +135,10 @@ export namespace Wallet {
     accountsWithLedgerMismatch: z.number().int(),
     /** User accounts below zero: always 0. */
     negativeUserBalances: z.number().int(),
+    /** sumOfBalances + inTransit: always "0.00". */
+    drift: z.string(),
+    /** Invariants 1 and 2 hold: no drift, every balance equals its ledger, no negative user balance. */
+    conserved: z.boolean(),
   });
   export type Totals = z.infer<typeof Totals>;
 
@@ -643,11 +647,14 @@ export namespace Wallet {
                on l.account_id = a.id
              where a.balance <> coalesce(l.total, 0)) as mismatches,
           (select count(*)::int from wallet.account where kind = 'user' and balance < 0) as negatives`;
+      const drift = toMinor(row!.sum_of_balances) + toMinor(row!.in_transit);
       return {
         sumOfBalances: normalize(row!.sum_of_balances),
         inTransit: normalize(row!.in_transit),
         accountsWithLedgerMismatch: row!.mismatches,
         negativeUserBalances: row!.negatives,
+        drift: fromMinor(drift),
+        conserved: drift === 0n && row!.mismatches === 0 && row!.negatives === 0,
       };
     });
   }
