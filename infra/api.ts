@@ -1,4 +1,4 @@
-import { functionDefaults } from "./config";
+import { functionDefaults, walletEnvironment } from "./config";
 import { postgres, table, vpc } from "./storage";
 
 /** One user pool per stage; its `admin` group is what the dashboard's operators belong to. */
@@ -20,7 +20,7 @@ export const apiFunction = new sst.aws.Function("ApiHandler", {
     // The API verifies tokens itself too (any path that bypasses the authorizer stays closed).
     AUTH_ISSUER: issuer,
     AUTH_AUDIENCE: userPoolClient.id,
-    WALLET_POOL_MAX: "2",
+    ...walletEnvironment,
   },
 });
 

@@ -12,6 +12,13 @@ export const settings = {
   stuckAfterMinutes: 15,
 };
 
+/** What every function that talks to Postgres needs to know about its connections. */
+export const walletEnvironment = {
+  WALLET_POOL_MAX: String(settings.walletPoolMaxPerInstance),
+  // Behind RDS Proxy, prepared statements would pin connections (see wallet/client.ts).
+  WALLET_PREPARED_STATEMENTS: settings.postgresProxy ? "false" : "true",
+};
+
 /** Defaults every Lambda in the app shares: small ESM bundles on arm64, Node 22. */
 export const functionDefaults = {
   runtime: "nodejs22.x",

@@ -1,7 +1,7 @@
 import { buildSagaDefinition } from "../packages/core/src/saga/definition";
 import { pipeSettings, sagaInputTemplate, transferInsertFilter } from "../packages/core/src/saga/pipe";
 import { SAGA_STEPS, type SagaStepKey } from "../packages/core/src/saga/steps";
-import { functionDefaults, settings } from "./config";
+import { functionDefaults, settings, walletEnvironment } from "./config";
 import { postgres, table, vpc } from "./storage";
 
 const pascal = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
@@ -21,7 +21,7 @@ export const stepFunctions = Object.fromEntries(
       timeout: "20 seconds",
       link: wallet ? [postgres] : [table],
       vpc: wallet ? vpc : undefined,
-      environment: wallet ? { WALLET_POOL_MAX: String(settings.walletPoolMaxPerInstance) } : undefined,
+      environment: wallet ? walletEnvironment : undefined,
       transform: {
         function: (args) => {
           // Without the RDS proxy, bounded concurrency is what protects max_connections.

@@ -1,5 +1,5 @@
 import { TransfersTable } from "../packages/core/src/transfer/table";
-import { functionDefaults, isProduction, settings } from "./config";
+import { functionDefaults, isProduction, settings, walletEnvironment } from "./config";
 
 /** Transfers and idempotency records: one table, defined once in core, streamed to the saga. */
 export const table = new sst.aws.Dynamo("Transfers", {
@@ -51,6 +51,7 @@ export const migrator = new sst.aws.Function("Migrator", {
   link: [postgres],
   vpc,
   timeout: "5 minutes",
+  environment: walletEnvironment,
   copyFiles: [{ from: "packages/core/src/wallet/migrations", to: "migrations" }],
 });
 

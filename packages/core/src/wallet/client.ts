@@ -28,6 +28,9 @@ export function db(): postgres.Sql {
     password,
     database,
     max: poolMax(),
+    // Behind RDS Proxy, named prepared statements pin each connection to one client and
+    // defeat the proxy's multiplexing: infra turns them off where the proxy is used.
+    prepare: process.env.WALLET_PREPARED_STATEMENTS !== "false",
     // Release idle connections so a quiet instance does not pin server slots.
     idle_timeout: 30,
     connect_timeout: 10,
