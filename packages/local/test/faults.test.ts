@@ -116,6 +116,31 @@ describe("faults", () => {
     expect((await api.getTransfer(created.body.transferId)).body.status).toBe("SUCCEEDED");
   });
 
+  it("lets no execution but the owner finish, fail or compensate a transfer in flight", async () => {
+    const { stepHandlers } = await import("@ewallet/functions/steps/index");
+    const { Transfer } = await import("@ewallet/core/transfer/transfer");
+    runtime.saga.rejectStarts(1); // keep the pipe's own execution out of the way
+    const created = await api.createTransfer({ senderUserId: "dave", receiverUserId: "bob", amount: "2.00" });
+    await runtime.quiesce();
+    const saga = { transferId: created.body.transferId, senderUserId: "dave", receiverUserId: "bob", amount: "2.00" };
+    const owner = "arn:aws:states:local:000000000000:execution:transfer-saga:owner";
+    await Transfer.start({ transferId: saga.transferId, executionId: owner });
+
+    // A duplicate execution whose start failed for another reason reaches FailTransfer…
+    const duplicate = { saga: { ...saga, error: { Error: "Lambda.TooManyRequestsException", Cause: "Rate exceeded" } }, executionId: "duplicate" };
+    await expect(stepHandlers.fail(duplicate)).rejects.toMatchObject({ code: "TRANSFER_INVALID_TRANSITION" });
+    await expect(stepHandlers.fail({ ...duplicate, attention: true })).rejects.toMatchObject({ code: "TRANSFER_INVALID_TRANSITION" });
+    await expect(stepHandlers.compensate(duplicate)).rejects.toMatchObject({ code: "TRANSFER_INVALID_TRANSITION" });
+    await expect(stepHandlers.complete({ saga, executionId: "duplicate" })).rejects.toMatchObject({ code: "TRANSFER_NOT_SUCCEEDABLE" });
+    expect((await api.getTransfer(saga.transferId)).body).toMatchObject({ status: "PROCESSING", executionId: owner });
+
+    // …while the owner moves the money and completes.
+    await stepHandlers.debit({ saga, executionId: owner });
+    await stepHandlers.credit({ saga, executionId: owner });
+    await stepHandlers.complete({ saga, executionId: owner });
+    expect((await api.getTransfer(saga.transferId)).body.status).toBe("SUCCEEDED");
+  });
+
   it("flags the transfer for a person when a compensation cannot be applied, and never creates money", async () => {
     runtime.saga.injectFault({ state: State.CompleteTransfer, when: "before", times: Infinity });
     runtime.saga.injectFault({ state: State.ReverseCredit, when: "before", times: Infinity });

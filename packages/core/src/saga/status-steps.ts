@@ -44,21 +44,23 @@ export namespace StatusSteps {
     return { status: "PROCESSING", at };
   });
 
-  export const complete = step("complete", async ({ saga }): Promise<StatusStepResult> => {
+  export const complete = step("complete", async ({ saga, executionId }): Promise<StatusStepResult> => {
     const at = now();
     await Transfer.succeed({
       transferId: saga.transferId,
+      executionId,
       history: [...walletEntry("debit", saga.debit), ...walletEntry("credit", saga.credit), { step: "complete", outcome: "succeeded", at }],
     });
     return { status: "SUCCEEDED", at };
   });
 
   /** The fence before any compensation: after it, CompleteTransfer can never win. */
-  export const compensate = step("compensate", async ({ saga }): Promise<StatusStepResult> => {
+  export const compensate = step("compensate", async ({ saga, executionId }): Promise<StatusStepResult> => {
     const { reason, message } = describeError(saga.error);
     const at = now();
     await Transfer.beginCompensation({
       transferId: saga.transferId,
+      executionId,
       reason,
       message,
       history: [
@@ -72,7 +74,7 @@ export namespace StatusSteps {
   });
 
   /** Final status of a failed saga: FAILED, or REQUIRES_ATTENTION when a compensation could not be applied. */
-  export const fail = step("fail", async ({ saga, attention }): Promise<StatusStepResult> => {
+  export const fail = step("fail", async ({ saga, attention, executionId }): Promise<StatusStepResult> => {
     const { reason, message } = describeError(saga.error);
     const at = now();
     // Entries already written by the compensation fence are not repeated.
@@ -83,13 +85,14 @@ export namespace StatusSteps {
       const problem = describeError(saga.compensationError);
       await Transfer.requireAttention({
         transferId: saga.transferId,
+        executionId,
         reason: problem.reason,
         message: problem.message,
         history: [...before, ...errorEntry(saga, "compensation"), { step: "fail", outcome: "requires attention", at }],
       });
       return { status: "REQUIRES_ATTENTION", at };
     }
-    await Transfer.fail({ transferId: saga.transferId, reason, message, history: [...before, { step: "fail", outcome: "failed", at }] });
+    await Transfer.fail({ transferId: saga.transferId, executionId, reason, message, history: [...before, { step: "fail", outcome: "failed", at }] });
     return { status: "FAILED", at };
   });
 }

@@ -425,12 +425,22 @@ export namespace Transfer {
     }),
   );
 
-  export const CompensationInput = z.object({ transferId: TransferId, reason: Reason, message: Message, history: History });
+  /**
+   * The execution that owns the transfer (set by `start`). Saga steps pass it, so a duplicate
+   * execution can never move a transfer another execution is processing; the sweep, acting
+   * for an operator, omits it.
+   */
+  const Owner = z.string().min(1).max(2048).optional();
+  const owned = (executionId: string | undefined, attribute: unknown, eq: (a: never, v: string) => string) =>
+    executionId === undefined ? "" : ` AND ${eq(attribute as never, executionId)}`;
+
+  export const CompensationInput = z.object({ transferId: TransferId, executionId: Owner, reason: Reason, message: Message, history: History });
   /** The fence before undoing anything: PROCESSING stays PROCESSING but can no longer succeed. */
   export const beginCompensation = fn(CompensationInput, (input) =>
     transition({
       transferId: input.transferId,
-      when: ({ status, compensating }, { eq }) => `${eq(status, "PROCESSING")} AND ${eq(compensating, false)}`,
+      when: ({ status, compensating, executionId }, { eq }) =>
+        `${eq(status, "PROCESSING")} AND ${eq(compensating, false)}${owned(input.executionId, executionId, eq as never)}`,
       set: { compensating: true, failureReason: input.reason, failureMessage: input.message },
       history: input.history,
       done: (t) => t.status === "PROCESSING" && t.compensating,
@@ -438,12 +448,13 @@ export namespace Transfer {
     }),
   );
 
-  export const SucceedInput = z.object({ transferId: TransferId, history: History });
+  export const SucceedInput = z.object({ transferId: TransferId, executionId: Owner, history: History });
   /** PROCESSING → SUCCEEDED, unless a compensation began. */
   export const succeed = fn(SucceedInput, (input) =>
     transition({
       transferId: input.transferId,
-      when: ({ status, compensating }, { eq }) => `${eq(status, "PROCESSING")} AND ${eq(compensating, false)}`,
+      when: ({ status, compensating, executionId }, { eq }) =>
+        `${eq(status, "PROCESSING")} AND ${eq(compensating, false)}${owned(input.executionId, executionId, eq as never)}`,
       set: { status: "SUCCEEDED" },
       history: input.history,
       done: (t) => t.status === "SUCCEEDED",
@@ -456,12 +467,14 @@ export namespace Transfer {
     }),
   );
 
-  export const FailInput = z.object({ transferId: TransferId, reason: Reason, message: Message, history: History });
+  export const FailInput = z.object({ transferId: TransferId, executionId: Owner, reason: Reason, message: Message, history: History });
   /** PENDING | PROCESSING → FAILED (no money moved net, or every effect was undone). */
   export const fail = fn(FailInput, (input) =>
     transition({
       transferId: input.transferId,
-      when: ({ status }, { eq }) => `(${eq(status, "PENDING")} OR ${eq(status, "PROCESSING")})`,
+      // A PENDING transfer was never started, so any execution may fail it (its owner-to-be then stops as a duplicate).
+      when: ({ status, executionId }, { eq }) =>
+        `(${eq(status, "PENDING")} OR (${eq(status, "PROCESSING")}${owned(input.executionId, executionId, eq as never)}))`,
       set: { status: "FAILED", failureReason: input.reason, failureMessage: input.message },
       history: input.history,
       done: (t) => t.status === "FAILED",
@@ -473,7 +486,7 @@ export namespace Transfer {
   export const requireAttention = fn(FailInput, (input) =>
     transition({
       transferId: input.transferId,
-      when: ({ status }, { eq }) => eq(status, "PROCESSING"),
+      when: ({ status, executionId }, { eq }) => `${eq(status, "PROCESSING")}${owned(input.executionId, executionId, eq as never)}`,
       set: { status: "REQUIRES_ATTENTION", failureReason: input.reason, failureMessage: input.message },
       history: input.history,
       done: (t) => t.status === "REQUIRES_ATTENTION",
