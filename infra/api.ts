@@ -17,7 +17,7 @@ export const apiFunction = new sst.aws.Function("ApiHandler", {
   link: [table, postgres],
   vpc,
   environment: {
-    // The API verifies tokens itself too (any path that bypasses the authorizer stays closed).
+    // The API maps the authorizer's verified claims to the caller and re-checks issuer and audience.
     AUTH_ISSUER: issuer,
     AUTH_AUDIENCE: userPoolClient.id,
     ...walletEnvironment,

@@ -1,8 +1,10 @@
 /**
- * Bearer-token verification, the same code in the cloud and offline. In the cloud the
- * issuer is the stage's Cognito user pool (API Gateway's JWT authorizer checks it first;
- * this second check keeps the API safe on any other path in). Offline it is the stack's
- * development issuer. Configured by environment:
+ * Who is calling. In the cloud, API Gateway's JWT authorizer has verified the Cognito token
+ * before the Lambda runs and hands over its claims (`authenticateClaims`): the API's
+ * functions sit in a VPC without internet access, so they could not fetch the pool's keys
+ * anyway. Everywhere else (offline, any path without an authorizer) the token itself is
+ * verified (`authenticate`). Both end in the same claims → Actor mapping. Configured by
+ * environment:
  *   AUTH_ISSUER    expected `iss`
  *   AUTH_AUDIENCE  expected `aud` (ID tokens) or `client_id` (Cognito access tokens)
  *   AUTH_JWKS      the issuer's public keys as JSON (offline), or
@@ -31,6 +33,13 @@ function verifier() {
   return cached;
 }
 
+/** API Gateway flattens array claims into strings such as "[admin operators]". */
+function groupsOf(claim: unknown): string[] {
+  if (Array.isArray(claim)) return claim.map(String);
+  if (typeof claim !== "string") return [];
+  return claim.replace(/^\[|\]$/g, "").split(/[\s,]+/).filter(Boolean);
+}
+
 function actorFrom(payload: JWTPayload, audience: string): Actor {
   const clientId = (payload as { client_id?: unknown }).client_id;
   const audiences = Array.isArray(payload.aud) ? payload.aud : payload.aud ? [payload.aud] : [];
@@ -38,9 +47,22 @@ function actorFrom(payload: JWTPayload, audience: string): Actor {
     throw new AppError("unauthorized", "INVALID_TOKEN", "The token was issued for another audience");
   }
   if (!payload.sub) throw new AppError("unauthorized", "INVALID_TOKEN", "The token has no subject");
-  const groups = (payload as { "cognito:groups"?: unknown })["cognito:groups"];
-  const admin = Array.isArray(groups) && groups.includes(Actor.ADMIN_GROUP);
+  const admin = groupsOf((payload as { "cognito:groups"?: unknown })["cognito:groups"]).includes(Actor.ADMIN_GROUP);
   return { type: "user", userId: payload.sub, admin };
+}
+
+/**
+ * The caller from claims API Gateway's JWT authorizer already verified (signature, expiry,
+ * issuer, audience). Issuer and audience are checked again against this API's own settings,
+ * so claims from a misrouted authorizer are refused.
+ */
+export function authenticateClaims(claims: Record<string, unknown>): Actor {
+  const issuer = process.env.AUTH_ISSUER;
+  const audience = process.env.AUTH_AUDIENCE;
+  if (!issuer || !audience) throw new AppError("unauthorized", "AUTH_NOT_CONFIGURED", "Token verification is not configured on this API");
+  if (claims.iss !== issuer) throw new AppError("unauthorized", "INVALID_TOKEN", "The token was issued by another issuer");
+  const audiences = typeof claims.aud === "string" ? groupsOf(claims.aud) : claims.aud;
+  return actorFrom({ ...claims, aud: audiences as JWTPayload["aud"] }, audience);
 }
 
 /** The caller behind an `Authorization` header value, or an unauthorized AppError. */
@@ -49,7 +71,7 @@ export async function authenticate(authorization: string | undefined): Promise<A
   if (!match) throw new AppError("unauthorized", "UNAUTHENTICATED", "A bearer token is required (Authorization: Bearer <token>)");
   const { issuer, audience, keys } = verifier();
   try {
-    const { payload } = await jwtVerify(match[1]!, keys, { issuer, algorithms: ["RS256", "ES256"] });
+    const { payload } = await jwtVerify(match[1]!, keys, { issuer, algorithms: ["RS256", "ES256"], requiredClaims: ["exp", "sub"] });
     return actorFrom(payload, audience);
   } catch (error) {
     if (error instanceof AppError) throw error;

@@ -58,6 +58,39 @@ describe("authentication", () => {
   });
 });
 
+describe("behind API Gateway's JWT authorizer", () => {
+  // What hono/aws-lambda hands the app: the API Gateway event, whose authorizer verified the token.
+  const gatewayEnv = (claims: Record<string, unknown>) => ({ event: { requestContext: { authorizer: { jwt: { claims } } } } });
+  const claimsOf = (sub: string, extra: Record<string, unknown> = {}) => ({
+    iss: process.env.AUTH_ISSUER,
+    aud: process.env.AUTH_AUDIENCE,
+    sub,
+    exp: String(Math.floor(Date.now() / 1000) + 60),
+    ...extra,
+  });
+
+  it("takes the caller from the verified claims, with the same rules", async () => {
+    const { createApp } = await import("@ewallet/functions/api/app");
+    const app = createApp();
+    expect((await app.request("/accounts/alice", {}, gatewayEnv(claimsOf("alice")))).status).toBe(200);
+    expect((await app.request("/accounts/alice", {}, gatewayEnv(claimsOf("carol")))).status).toBe(403);
+    // API Gateway flattens the groups array into a string.
+    expect((await app.request("/accounts", {}, gatewayEnv(claimsOf("operator", { "cognito:groups": "[admin]" })))).status).toBe(200);
+    expect((await app.request("/accounts", {}, gatewayEnv(claimsOf("operator", { "cognito:groups": "[readers]" })))).status).toBe(403);
+  });
+
+  it("refuses claims from another issuer or audience", async () => {
+    const { createApp } = await import("@ewallet/functions/api/app");
+    const app = createApp();
+    const other = await app.request("/accounts/alice", {}, gatewayEnv(claimsOf("alice", { iss: "https://elsewhere" })));
+    expect(other.status).toBe(401);
+    expect((await app.request("/accounts/alice", {}, gatewayEnv(claimsOf("alice", { aud: "another-client" })))).status).toBe(401);
+    // Cognito access tokens carry the app client in client_id instead of aud.
+    const access = claimsOf("alice", { aud: undefined, client_id: process.env.AUTH_AUDIENCE, token_use: "access" });
+    expect((await app.request("/accounts/alice", {}, gatewayEnv(access))).status).toBe(200);
+  });
+});
+
 describe("authorization", () => {
   it("lets a user send only from their own wallet (403 otherwise, nothing written)", async () => {
     const before = (await api.listTransfers({ user: "alice" })).body.items.length;

@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { cors } from "hono/cors";
 import { Actor } from "@ewallet/core/actor";
-import { authenticate } from "@ewallet/core/auth";
+import { authenticate, authenticateClaims } from "@ewallet/core/auth";
 import { Log } from "@ewallet/core/log";
 import { AppError, type ErrorKind } from "@ewallet/core/error";
 import { Transfer } from "@ewallet/core/transfer/transfer";
@@ -171,6 +171,8 @@ const getAccount = createRoute({
   },
 });
 
+type AuthorizedEnv = { event?: { requestContext?: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } } } };
+
 export function createApp() {
   const app = new OpenAPIHono({
     // Validation failures become the API's error shape, with one entry per bad field.
@@ -206,7 +208,9 @@ export function createApp() {
   // Every route but the API description needs a verified caller; core reads it from the context.
   app.use("*", async (c, next) => {
     if (c.req.method === "OPTIONS" || c.req.path === "/openapi.json") return next();
-    const actor = await authenticate(c.req.header("authorization"));
+    // On Lambda behind API Gateway, hono/aws-lambda passes the event: its authorizer verified the token.
+    const claims = (c.env as AuthorizedEnv | undefined)?.event?.requestContext?.authorizer?.jwt?.claims;
+    const actor = claims ? authenticateClaims(claims) : await authenticate(c.req.header("authorization"));
     return Actor.provide(actor, () => next());
   });
   app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
