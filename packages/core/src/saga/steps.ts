@@ -23,6 +23,9 @@ export const SAGA_STEPS: Record<
   fail: { description: "→ FAILED (or REQUIRES_ATTENTION when a compensation failed)", touches: "transfers", handler: "steps/fail.handler" },
 };
 
+/** A transfer not updated for this long while PENDING or PROCESSING is stuck (the sweep's threshold). */
+export const DEFAULT_STUCK_AFTER_MINUTES = 15;
+
 /** The execution's input, produced by the pipe's input template from the stream record. */
 export const SagaInput = z.object({
   transferId: z.string().min(1),

@@ -10,6 +10,7 @@
 import { Log } from "../log.ts";
 import { Transfer } from "../transfer/transfer.ts";
 import type { SagaInput } from "./steps.ts";
+export { DEFAULT_STUCK_AFTER_MINUTES } from "./steps.ts";
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED" | "PENDING_REDRIVE";
 
@@ -24,10 +25,21 @@ export type SweepAction = "running" | "redriven" | "started" | "flagged";
 export interface SweepReport {
   checked: number;
   actions: { transferId: string; status: string; action: SweepAction; detail?: string }[];
+  /** Transfers the sweep could not handle this time (the next run tries again). */
+  errors: { transferId: string; error: string }[];
 }
 
 export async function sweepStuckTransfers(input: { olderThanMs: number; control: ExecutionControl; limit?: number }): Promise<SweepReport> {
-  const report: SweepReport = { checked: 0, actions: [] };
+  const report: SweepReport = { checked: 0, actions: [], errors: [] };
+  // One transfer's trouble (a throttled call, a stale read) must not stop the sweep of the others.
+  const guarded = async (transfer: Transfer.Info, body: () => Promise<void>) => {
+    try {
+      await body();
+    } catch (error) {
+      report.errors.push({ transferId: transfer.transferId, error: String(error) });
+      Log.scope({ transferId: transfer.transferId }, () => Log.error("sweep could not handle a stuck transfer", { error }));
+    }
+  };
   const record = (transfer: Transfer.Info, action: SweepAction, detail?: string) => {
     report.actions.push({ transferId: transfer.transferId, status: transfer.status, action, detail });
     Log.scope({ transferId: transfer.transferId }, () => Log.warn("stuck transfer", { status: transfer.status, action, detail }));
@@ -35,33 +47,37 @@ export async function sweepStuckTransfers(input: { olderThanMs: number; control:
 
   for (const transfer of await Transfer.listStuck({ status: "PENDING", olderThanMs: input.olderThanMs, limit: input.limit })) {
     report.checked += 1;
-    const executionId = await input.control.start({
-      transferId: transfer.transferId,
-      senderUserId: transfer.senderUserId,
-      receiverUserId: transfer.receiverUserId,
-      amount: transfer.amount,
+    await guarded(transfer, async () => {
+      const executionId = await input.control.start({
+        transferId: transfer.transferId,
+        senderUserId: transfer.senderUserId,
+        receiverUserId: transfer.receiverUserId,
+        amount: transfer.amount,
+      });
+      record(transfer, "started", executionId);
     });
-    record(transfer, "started", executionId);
   }
 
   for (const transfer of await Transfer.listStuck({ status: "PROCESSING", olderThanMs: input.olderThanMs, limit: input.limit })) {
     report.checked += 1;
-    const execution = transfer.executionId ? await input.control.describe(transfer.executionId) : undefined;
-    if (execution?.status === "RUNNING" || execution?.status === "PENDING_REDRIVE") {
-      record(transfer, "running");
-    } else if (execution && execution.status !== "SUCCEEDED" && execution.redrivable) {
-      await input.control.redrive(transfer.executionId!);
-      record(transfer, "redriven", execution.status);
-    } else {
-      const detail = execution ? `execution ${execution.status}, not redrivable` : "no execution found";
-      await Transfer.requireAttention({
-        transferId: transfer.transferId,
-        reason: "STUCK_SAGA",
-        message: `Still PROCESSING after ${Math.round(input.olderThanMs / 60_000)} min: ${detail}`,
-        history: [{ step: "sweep", outcome: "requires attention", at: new Date().toISOString(), detail }],
-      });
-      record(transfer, "flagged", detail);
-    }
+    await guarded(transfer, async () => {
+      const execution = transfer.executionId ? await input.control.describe(transfer.executionId) : undefined;
+      if (execution?.status === "RUNNING" || execution?.status === "PENDING_REDRIVE") {
+        record(transfer, "running");
+      } else if (execution && execution.status !== "SUCCEEDED" && execution.redrivable) {
+        await input.control.redrive(transfer.executionId!);
+        record(transfer, "redriven", execution.status);
+      } else {
+        const detail = execution ? `execution ${execution.status}, not redrivable` : "no execution found";
+        await Transfer.requireAttention({
+          transferId: transfer.transferId,
+          reason: "STUCK_SAGA",
+          message: `Still PROCESSING after ${Math.round(input.olderThanMs / 60_000)} min: ${detail}`,
+          history: [{ step: "sweep", outcome: "requires attention", at: new Date().toISOString(), detail }],
+        });
+        record(transfer, "flagged", detail);
+      }
+    });
   }
   return report;
 }
