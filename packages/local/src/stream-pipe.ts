@@ -54,13 +54,19 @@ export class StreamPipe {
     if (!matchesPattern(transferInsertFilter, event)) return false;
     const input = renderInputTemplate(sagaInputTemplate, event);
     this.delivered.push(record);
-    try {
-      this.options.start(input);
-    } catch (error) {
-      // The cloud pipe retries a failed start, then dead-letters it; the sweep picks it up.
-      this.deadLetters.push({ record, error: String(error) });
-      this.options.log?.({ level: "error", message: "saga start failed; record dead-lettered", error: String(error) });
+    // As the cloud pipe: a failed start is retried (maximumRetryAttempts), then dead-lettered;
+    // the stuck sweep picks dead-lettered transfers up (they stay PENDING).
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= pipeSettings.maximumRetryAttempts; attempt++) {
+      try {
+        this.options.start(input);
+        return true;
+      } catch (error) {
+        lastError = error;
+      }
     }
+    this.deadLetters.push({ record, error: String(lastError) });
+    this.options.log?.({ level: "error", message: "saga start failed; record dead-lettered", error: String(lastError) });
     return true;
   }
 

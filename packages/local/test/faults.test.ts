@@ -1,6 +1,7 @@
 /** Partial failure: steps that fail before or after their commit, and duplicate stream deliveries. */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { State } from "@ewallet/core/saga/definition";
+import { pipeSettings } from "@ewallet/core/saga/pipe";
 import { DEMO_USERS, startRuntime, type Runtime } from "../src/stack.ts";
 import { apiClient } from "./api-client.ts";
 
@@ -119,7 +120,7 @@ describe("faults", () => {
   it("lets no execution but the owner finish, fail or compensate a transfer in flight", async () => {
     const { stepHandlers } = await import("@ewallet/functions/steps/index");
     const { Transfer } = await import("@ewallet/core/transfer/transfer");
-    runtime.saga.rejectStarts(1); // keep the pipe's own execution out of the way
+    runtime.saga.rejectStarts(pipeSettings.maximumRetryAttempts + 1); // the pipe dead-letters it: its own execution stays out of the way
     const created = await api.createTransfer({ senderUserId: "dave", receiverUserId: "bob", amount: "2.00" });
     await runtime.quiesce();
     const saga = { transferId: created.body.transferId, senderUserId: "dave", receiverUserId: "bob", amount: "2.00" };

@@ -1,6 +1,7 @@
 /** The stuck-transfer sweep against the real runtime: restart never-started sagas, redrive failed ones, flag the rest. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { State } from "@ewallet/core/saga/definition";
+import { pipeSettings } from "@ewallet/core/saga/pipe";
 import { DEMO_USERS, startRuntime, type Runtime } from "../src/stack.ts";
 import { apiClient } from "./api-client.ts";
 
@@ -21,8 +22,16 @@ afterAll(async () => {
 });
 
 describe("stuck-transfer sweep", () => {
+  it("lets the pipe retry a failed start before dead-lettering it", async () => {
+    runtime.saga.rejectStarts(pipeSettings.maximumRetryAttempts);
+    const created = await api.createTransfer({ senderUserId: "bob", receiverUserId: "alice", amount: "1.00" });
+    await runtime.quiesce();
+    expect(runtime.pipe.deadLetters).toHaveLength(0);
+    expect((await api.getTransfer(created.body.transferId)).body.status).toBe("SUCCEEDED");
+  });
+
   it("starts the saga of a transfer whose start was dead-lettered by the pipe", async () => {
-    runtime.saga.rejectStarts(1);
+    runtime.saga.rejectStarts(pipeSettings.maximumRetryAttempts + 1); // every attempt of the pipe fails: dead-lettered
     const created = await api.createTransfer({ senderUserId: "alice", receiverUserId: "bob", amount: "3.00" });
     await runtime.quiesce();
     expect(runtime.pipe.deadLetters).toHaveLength(1);
@@ -32,7 +41,7 @@ describe("stuck-transfer sweep", () => {
     expect(report.actions).toEqual([expect.objectContaining({ transferId: created.body.transferId, action: "started" })]);
     await runtime.quiesce();
     expect((await api.getTransfer(created.body.transferId)).body.status).toBe("SUCCEEDED");
-    expect(await api.balance("alice")).toBe("997.00");
+    expect(await api.balance("alice")).toBe("998.00");
   });
 
   it("redrives a saga that failed while the transfer was PROCESSING, and it finishes correctly", async () => {
@@ -54,7 +63,7 @@ describe("stuck-transfer sweep", () => {
   });
 
   it("flags a PROCESSING transfer whose execution cannot be found", async () => {
-    runtime.saga.rejectStarts(1);
+    runtime.saga.rejectStarts(pipeSettings.maximumRetryAttempts + 1); // every attempt of the pipe fails: dead-lettered
     const created = await api.createTransfer({ senderUserId: "dave", receiverUserId: "carol", amount: "1.00" });
     await runtime.quiesce();
     // Marked PROCESSING by an execution this state machine does not know.
