@@ -32,6 +32,8 @@ export interface ExecutionRecord {
   status: "RUNNING" | "SUCCEEDED" | "FAILED";
   error?: string;
   states: string[];
+  /** The last task state entered and the document it received: where a redrive resumes. */
+  resumeAt?: { state: string; input: unknown };
 }
 
 export interface SagaRuntimeOptions {
@@ -140,34 +142,45 @@ export class SagaRuntime implements ExecutionControl {
   }
 
   /**
-   * Redrive. AWS resumes at the failed state; here the execution runs again from the start
-   * under the same id, which has the same effects: every step is idempotent, and the first
-   * step accepts its own execution id.
+   * Redrive, as AWS does it: the same execution resumes at the state that failed, with the
+   * document that state received (the states before it are not run again).
    */
   async redrive(executionId: string) {
     const record = this.executions.get(executionId);
-    if (!record || record.status !== "FAILED") throw new Error(`Execution ${executionId} is not redrivable`);
-    this.run(executionId, record.input);
+    if (!record || record.status !== "FAILED" || !record.resumeAt) throw new Error(`Execution ${executionId} is not redrivable`);
+    record.states.push("(redrive)");
+    this.run(executionId, record.resumeAt.input, { record, startAt: record.resumeAt.state });
   }
 
   async start(input: SagaInput) {
     return this.startExecution(input);
   }
 
-  private run(executionId: string, input: unknown) {
-    const record: ExecutionRecord = { executionId, input, status: "RUNNING", states: [] };
+  private run(executionId: string, input: unknown, redrive?: { record: ExecutionRecord; startAt: string }) {
+    const record: ExecutionRecord = redrive?.record ?? { executionId, input, status: "RUNNING", states: [] };
+    record.status = "RUNNING";
     this.executions.set(executionId, record);
+    const machine = redrive
+      ? // The same (already validated) definition entered at the failed state; the states
+        // before it are unreachable from there, which the validator would refuse.
+        new StateMachine({ ...this.definition, StartAt: redrive.startAt } as unknown as StateMachineDefinition, {
+          validationOptions: { noValidate: true },
+        })
+      : this.machine;
     const taskResourceLocalHandlers = Object.fromEntries(
       Object.entries(TASK_STEP).map(([state, step]) => [state, this.bindTask(state, step!)]),
     );
-    const execution = this.machine.run(input as never, {
+    const execution = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers, retryIntervalOverrides: this.retryIntervals() },
       context: { Execution: { Id: executionId, Name: executionId.split(":").pop(), RoleArn: STATE_MACHINE_ARN } },
     });
     const done = (async () => {
       const events = (async () => {
         for await (const event of execution.eventLogs) {
-          if (event.type === "StateEntered") record.states.push(event.state.name);
+          if (event.type === "StateEntered") {
+            record.states.push(event.state.name);
+            if (event.state.type === "Task") record.resumeAt = { state: event.state.name, input: event.state.input };
+          }
           if (event.type === "StateRetried") record.states.push(`${event.state.name}:retry`);
         }
       })();

@@ -9,12 +9,14 @@ let runtime: Runtime;
 let api: ReturnType<typeof apiClient>;
 let sweep: typeof import("@ewallet/core/saga/sweep").sweepStuckTransfers;
 let Transfer: typeof import("@ewallet/core/transfer/transfer").Transfer;
+let Wallet: typeof import("@ewallet/core/wallet/wallet").Wallet;
 
 beforeAll(async () => {
   runtime = await startRuntime({ seed: DEMO_USERS, retryScale: 0.001 });
   api = apiClient(runtime.apiUrl, runtime.token);
   ({ sweepStuckTransfers: sweep } = await import("@ewallet/core/saga/sweep"));
   ({ Transfer } = await import("@ewallet/core/transfer/transfer"));
+  ({ Wallet } = await import("@ewallet/core/wallet/wallet"));
 });
 afterEach(() => runtime.saga.clearFaults());
 afterAll(async () => {
@@ -53,13 +55,17 @@ describe("stuck-transfer sweep", () => {
     expect(stuck.status).toBe("PROCESSING");
     expect((await runtime.saga.describe(stuck.executionId))?.status).toBe("FAILED");
     runtime.saga.clearFaults();
+    // Carol could now afford it; a redrive resumes at the failed state, so the refused debit stays refused.
+    await Wallet.deposit({ reference: "top-up-before-redrive", userId: "carol", amount: "5000.00" });
 
     const report = await sweep({ olderThanMs: 0, control: runtime.saga });
     expect(report.actions).toEqual([expect.objectContaining({ transferId: stuck.transferId, action: "redriven", detail: "FAILED" })]);
     await runtime.quiesce();
     const final = (await api.getTransfer(stuck.transferId)).body;
     expect(final).toMatchObject({ status: "FAILED", failureReason: "INSUFFICIENT_FUNDS" });
-    expect([await api.balance("carol"), await api.balance("dave")]).toEqual(["1000.00", "1000.00"]);
+    expect([await api.balance("carol"), await api.balance("dave")]).toEqual(["6000.00", "1000.00"]);
+    const states = runtime.saga.executions.get(stuck.executionId)!.states;
+    expect(states.slice(states.indexOf("(redrive)") + 1)).toEqual([State.FailTransfer, State.TransferFailed]);
   });
 
   it("flags a PROCESSING transfer whose execution cannot be found", async () => {
