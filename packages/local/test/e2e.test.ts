@@ -106,6 +106,10 @@ describe("transfers end to end", () => {
     }
     const malformed = await api.call("POST", "/transfers", { body: "{not json", headers: { "idempotency-key": "k-malformed" } });
     expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe("BAD_REQUEST");
+    const notJson = await api.call("POST", "/transfers", { body: "amount=1", headers: { "idempotency-key": "k-form", "content-type": "text/plain" } });
+    expect(notJson.status).toBe(415);
+    expect(notJson.body.error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
     expect((await api.listTransfers({ limit: "100" })).body.items.length).toBe(before);
     expect(await api.balance("alice")).toBe("990.00");
   });

@@ -45,7 +45,8 @@ function errorResponse(c: Context, error: unknown) {
   }
   if (error instanceof HTTPException && error.status < 500) {
     // Raised by Hono itself, e.g. a body that is not JSON.
-    return c.json({ error: { code: "BAD_REQUEST", message: error.message || "The request could not be read" } }, error.status);
+    const code = error.status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "BAD_REQUEST";
+    return c.json({ error: { code, message: error.message || "The request could not be read" } }, error.status);
   }
   Log.error("unhandled API error", { error });
   return c.json({ error: { code: "INTERNAL_ERROR", message: "Something went wrong on our side; it is safe to retry." } }, 500);
