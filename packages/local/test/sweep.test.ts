@@ -68,6 +68,26 @@ describe("stuck-transfer sweep", () => {
     expect(states.slice(states.indexOf("(redrive)") + 1)).toEqual([State.FailTransfer, State.TransferFailed]);
   });
 
+  it("stops redriving a saga that keeps failing and flags it for a person", async () => {
+    const { MAX_REDRIVES } = await import("@ewallet/core/saga/sweep");
+    runtime.saga.injectFault({ state: State.FailTransfer, when: "before", times: Infinity });
+    const created = await api.createTransfer({ senderUserId: "dave", receiverUserId: "alice", amount: "9000.00" });
+    await runtime.quiesce();
+    for (let redrive = 1; redrive <= MAX_REDRIVES; redrive++) {
+      const report = await sweep({ olderThanMs: 0, control: runtime.saga });
+      expect(report.actions).toEqual([expect.objectContaining({ transferId: created.body.transferId, action: "redriven" })]);
+      await runtime.quiesce();
+    }
+    const report = await sweep({ olderThanMs: 0, control: runtime.saga });
+    expect(report.actions).toEqual([expect.objectContaining({ action: "flagged", detail: `execution FAILED after ${MAX_REDRIVES} redrives` })]);
+    const transfer = (await api.getTransfer(created.body.transferId)).body;
+    expect(transfer).toMatchObject({ status: "REQUIRES_ATTENTION", failureReason: "STUCK_SAGA" });
+    expect(transfer.history.filter((h: any) => h.step === "sweep").map((h: any) => h.outcome)).toEqual([
+      ...Array(MAX_REDRIVES).fill("redriven"),
+      "requires attention",
+    ]);
+  });
+
   it("flags a PROCESSING transfer whose execution cannot be found", async () => {
     runtime.saga.rejectStarts(pipeSettings.maximumRetryAttempts + 1); // every attempt of the pipe fails: dead-lettered
     const created = await api.createTransfer({ senderUserId: "dave", receiverUserId: "carol", amount: "1.00" });

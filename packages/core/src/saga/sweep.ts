@@ -21,6 +21,9 @@ export interface ExecutionControl {
   start(input: SagaInput): Promise<string>;
 }
 
+/** A saga that fails again after this many redrives needs a person, not another redrive. */
+export const MAX_REDRIVES = 3;
+
 export type SweepAction = "running" | "redriven" | "started" | "flagged";
 export interface SweepReport {
   checked: number;
@@ -64,11 +67,22 @@ export async function sweepStuckTransfers(input: { olderThanMs: number; control:
       const execution = transfer.executionId ? await input.control.describe(transfer.executionId) : undefined;
       if (execution?.status === "RUNNING" || execution?.status === "PENDING_REDRIVE") {
         record(transfer, "running");
-      } else if (execution && execution.status !== "SUCCEEDED" && execution.redrivable) {
+        return;
+      }
+      const redrives = transfer.history.filter((entry) => entry.step === "sweep" && entry.outcome === "redriven").length;
+      if (execution && execution.status !== "SUCCEEDED" && execution.redrivable && redrives < MAX_REDRIVES) {
+        await Transfer.note({
+          transferId: transfer.transferId,
+          history: [{ step: "sweep", outcome: "redriven", at: new Date().toISOString(), detail: `execution ${execution.status}` }],
+        });
         await input.control.redrive(transfer.executionId!);
         record(transfer, "redriven", execution.status);
       } else {
-        const detail = execution ? `execution ${execution.status}, not redrivable` : "no execution found";
+        const detail = !execution
+          ? "no execution found"
+          : redrives >= MAX_REDRIVES
+            ? `execution ${execution.status} after ${redrives} redrives`
+            : `execution ${execution.status}, not redrivable`;
         await Transfer.requireAttention({
           transferId: transfer.transferId,
           reason: "STUCK_SAGA",

@@ -493,4 +493,17 @@ export namespace Transfer {
       refuse: (t) => (t.status === "SUCCEEDED" ? alreadySucceeded(t) : invalid(t, "require attention")),
     }),
   );
+
+  export const NoteInput = z.object({ transferId: TransferId, history: History });
+  /** Appends to the history of a transfer still in flight (e.g. the sweep's redrives), without moving it. */
+  export const note = fn(NoteInput, (input) =>
+    transition({
+      transferId: input.transferId,
+      when: ({ status }, { eq }) => `(${eq(status, "PENDING")} OR ${eq(status, "PROCESSING")})`,
+      set: {},
+      history: input.history,
+      done: () => false,
+      refuse: (t) => invalid(t, "take a note"),
+    }),
+  );
 }
