@@ -2,6 +2,7 @@
 import { DEMO_USERS, startStack } from "./stack.ts";
 import { createDevIssuer, DEV_KEY_FILE } from "./dev-issuer.ts";
 import { startDashboard } from "./web.ts";
+import { DEFAULT_STUCK_AFTER_MINUTES } from "@ewallet/core/saga/steps";
 
 const port = Number(process.env.PORT ?? 3000);
 const started = Date.now();
@@ -12,6 +13,8 @@ const issuer = await createDevIssuer({ keyFile: DEV_KEY_FILE });
 const stack = await startStack({
   port,
   issuer,
+  // As the cloud's StuckSweep cron: restart, redrive or flag transfers stuck for 15 minutes.
+  sweep: { everyMs: 60_000, stuckAfterMs: DEFAULT_STUCK_AFTER_MINUTES * 60_000 },
   databaseUrl: process.env.DATABASE_URL,
   seed: DEMO_USERS,
   log: (line) => console.log(JSON.stringify({ at: new Date().toISOString(), ...line })),

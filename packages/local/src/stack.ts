@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   definition?: SagaRuntimeOptions["definition"];
   /** Demo wallets to open and fund from the treasury (idempotent). */
   seed?: readonly string[];
+  /** Run the stuck-transfer sweep this often (as the cloud's cron does); default: never. */
+  sweep?: { everyMs: number; stuckAfterMs: number };
   /** Token issuer the API trusts; default: a fresh in-memory development issuer. */
   issuer?: DevIssuer;
   log?: Log;
@@ -79,6 +81,17 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const pipe = new StreamPipe({ tableName: Resource.Transfers.name, start: (input) => saga.startExecution(input), log });
   await pipe.start();
 
+  let sweepTimer: NodeJS.Timeout | undefined;
+  if (options.sweep) {
+    const { sweepStuckTransfers } = await import("@ewallet/core/saga/sweep");
+    const { everyMs, stuckAfterMs } = options.sweep;
+    sweepTimer = setInterval(() => {
+      sweepStuckTransfers({ olderThanMs: stuckAfterMs, control: saga }).catch((error) =>
+        log?.({ level: "error", message: "sweep failed", error: String(error) }),
+      );
+    }, everyMs);
+  }
+
   const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
   const app = createApp();
   const server: ServerType = await new Promise((resolve) => {
@@ -99,6 +112,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       } while (saga.runningCount > 0);
     },
     async stop() {
+      clearInterval(sweepTimer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pipe.stop();
       await saga.drain();
