@@ -10,7 +10,7 @@ import { Actor } from "@ewallet/core/actor";
 import { authenticate, authenticateClaims } from "@ewallet/core/auth";
 import { Log } from "@ewallet/core/log";
 import { AppError, type ErrorKind } from "@ewallet/core/error";
-import { Transfer } from "@ewallet/core/transfer/transfer";
+import { LIST_LIMIT_MAX, Transfer } from "@ewallet/core/transfer/transfer";
 import { Wallet } from "@ewallet/core/wallet/wallet";
 import { UserId } from "@ewallet/core/user";
 
@@ -126,7 +126,7 @@ const listTransfers = createRoute({
       user: UserId.optional(),
       status: Transfer.Status.optional(),
       cursor: z.string().max(2048).optional(),
-      limit: z.coerce.number().int().min(1).max(100).optional(),
+      limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).optional(),
     }),
   },
   responses: {
