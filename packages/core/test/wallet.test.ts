@@ -265,6 +265,24 @@ describe("compensations", () => {
     expect(await ledgerCount(transferId)).toBe(0);
   });
 
+  it("a refused debit is final: it leaves a refund tombstone, so a late duplicate never applies", async () => {
+    const userId = await newUser("10");
+    const transferId = unique("t");
+    const refused = await Wallet.debit({ transferId, userId, amount: "25" }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ kind: "business", code: WalletError.INSUFFICIENT_FUNDS });
+    expect(await inboxRow(`DEBIT#${transferId}`)).toBeUndefined();
+    expect(await inboxRow(`REFUND#${transferId}`)).toMatchObject({ outcome: "skipped" });
+    // Funds arrive, then an invocation of the same debit that was still in flight lands.
+    await Wallet.deposit({ reference: unique("dep"), userId, amount: "100" });
+    const late = await Wallet.debit({ transferId, userId, amount: "25" }).catch((e: unknown) => e);
+    expect(late).toMatchObject({ kind: "business", code: WalletError.TRANSFER_COMPENSATED });
+    expect(await balanceOf(userId)).toBe("110.00");
+    expect(await ledgerCount(transferId)).toBe(0);
+    // A refund for it (a compensation path) finds nothing to give back.
+    expect(await Wallet.refund({ transferId, userId })).toMatchObject({ outcome: "skipped", replayed: true });
+    await expectInvariants();
+  });
+
   it("refund after a debit restores the balance, and twice refunds once", async () => {
     const userId = await newUser("10");
     const transferId = unique("t");

@@ -306,7 +306,21 @@ export namespace Wallet {
     const tombstoneId = `${input.tombstone}#${transferId}`;
     const amountMinor = toMinor(input.amount);
     const delta = fromMinor(type === "DEBIT" ? -amountMinor : amountMinor);
-    return db().begin(async (tx) => {
+    /**
+     * A refused debit closes the transfer's money path for good: it records the REFUND
+     * tombstone (skipped: nothing to give back), so a late duplicate of this debit — an
+     * invocation still in flight after the saga moved on to FAILED — can never apply.
+     */
+    const refuse = async (tx: postgres.TransactionSql, error: AppError, accountId: string | null) => {
+      if (type === "DEBIT") {
+        await tx`
+          insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome)
+          values (${tombstoneId}, ${input.tombstone}, ${transferId}, ${accountId}, 0, 'skipped')
+          on conflict (transaction_id) do nothing`;
+      }
+      return error;
+    };
+    const result = await db().begin(async (tx) => {
       const [, [row]] = await Promise.all([
         lockUser(tx, userId),
         tx<ApplyRow[]>`
@@ -347,7 +361,7 @@ export namespace Wallet {
           left join acct on true
           left join prior on true`,
       ]);
-      if (!row || row.account_id === null) throw notFound(userId);
+      if (!row || row.account_id === null) return refuse(tx, notFound(userId), null);
       if (row.prior_outcome !== null) return replay(row, transactionId, amountMinor);
       if (row.compensated) {
         throw new AppError(
@@ -357,14 +371,11 @@ export namespace Wallet {
         );
       }
       if (row.status !== "open") {
-        throw new AppError("business", WalletError.ACCOUNT_CLOSED, `wallet account of user ${userId} is closed`);
+        return refuse(tx, new AppError("business", WalletError.ACCOUNT_CLOSED, `wallet account of user ${userId} is closed`), row.account_id);
       }
       if (toMinor(row.balance!) + toMinor(delta) < 0n) {
-        throw new AppError(
-          "business",
-          WalletError.INSUFFICIENT_FUNDS,
-          `balance ${normalize(row.balance!)} cannot cover ${input.amount}`,
-        );
+        const error = new AppError("business", WalletError.INSUFFICIENT_FUNDS, `balance ${normalize(row.balance!)} cannot cover ${input.amount}`);
+        return refuse(tx, error, row.account_id);
       }
       if (row.inserted_outcome === null) return lostRace(tx, row, transactionId, amountMinor);
       return {
@@ -375,6 +386,8 @@ export namespace Wallet {
         balanceAfter: normalize(row.balance_after!),
       };
     });
+    if (result instanceof AppError) throw result;
+    return result;
   }
 
   /**
