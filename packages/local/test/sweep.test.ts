@@ -41,6 +41,7 @@ describe("stuck-transfer sweep", () => {
 
     const report = await sweep({ olderThanMs: 0, control: runtime.saga });
     expect(report.actions).toEqual([expect.objectContaining({ transferId: created.body.transferId, action: "started" })]);
+    expect(report.errors).toEqual([]);
     await runtime.quiesce();
     expect((await api.getTransfer(created.body.transferId)).body.status).toBe("SUCCEEDED");
     expect(await api.balance("alice")).toBe("998.00");
@@ -60,6 +61,7 @@ describe("stuck-transfer sweep", () => {
 
     const report = await sweep({ olderThanMs: 0, control: runtime.saga });
     expect(report.actions).toEqual([expect.objectContaining({ transferId: stuck.transferId, action: "redriven", detail: "FAILED" })]);
+    expect(report.errors).toEqual([]);
     await runtime.quiesce();
     const final = (await api.getTransfer(stuck.transferId)).body;
     expect(final).toMatchObject({ status: "FAILED", failureReason: "INSUFFICIENT_FUNDS" });
@@ -76,10 +78,12 @@ describe("stuck-transfer sweep", () => {
     for (let redrive = 1; redrive <= MAX_REDRIVES; redrive++) {
       const report = await sweep({ olderThanMs: 0, control: runtime.saga });
       expect(report.actions).toEqual([expect.objectContaining({ transferId: created.body.transferId, action: "redriven" })]);
+      expect(report.errors).toEqual([]);
       await runtime.quiesce();
     }
     const report = await sweep({ olderThanMs: 0, control: runtime.saga });
     expect(report.actions).toEqual([expect.objectContaining({ action: "flagged", detail: `execution FAILED after ${MAX_REDRIVES} redrives` })]);
+    expect(report.errors).toEqual([]);
     const transfer = (await api.getTransfer(created.body.transferId)).body;
     expect(transfer).toMatchObject({ status: "REQUIRES_ATTENTION", failureReason: "STUCK_SAGA" });
     expect(transfer.history.filter((h: any) => h.step === "sweep").map((h: any) => h.outcome)).toEqual([
@@ -98,6 +102,7 @@ describe("stuck-transfer sweep", () => {
 
     const report = await sweep({ olderThanMs: 0, control: runtime.saga });
     expect(report.actions).toEqual([expect.objectContaining({ transferId, action: "flagged", detail: "no execution found" })]);
+    expect(report.errors).toEqual([]);
     expect((await api.getTransfer(transferId)).body).toMatchObject({ status: "REQUIRES_ATTENTION", failureReason: "STUCK_SAGA" });
   });
 });

@@ -48,9 +48,17 @@ export async function sweepStuckTransfers(input: { olderThanMs: number; control:
     Log.scope({ transferId: transfer.transferId }, () => Log.warn("stuck transfer", { status: transfer.status, action, detail }));
   };
 
-  for (const transfer of await Transfer.listStuck({ status: "PENDING", olderThanMs: input.olderThanMs, limit: input.limit })) {
+  // The index is eventually consistent: re-read each candidate (strongly) before acting on it.
+  const reread = async (listed: Transfer.Info) => {
+    const current = await Transfer.get(listed.transferId);
+    return current?.status === listed.status ? current : undefined;
+  };
+
+  for (const listed of await Transfer.listStuck({ status: "PENDING", olderThanMs: input.olderThanMs, limit: input.limit })) {
     report.checked += 1;
-    await guarded(transfer, async () => {
+    await guarded(listed, async () => {
+      const transfer = await reread(listed);
+      if (!transfer) return;
       const executionId = await input.control.start({
         transferId: transfer.transferId,
         senderUserId: transfer.senderUserId,
@@ -61,9 +69,11 @@ export async function sweepStuckTransfers(input: { olderThanMs: number; control:
     });
   }
 
-  for (const transfer of await Transfer.listStuck({ status: "PROCESSING", olderThanMs: input.olderThanMs, limit: input.limit })) {
+  for (const listed of await Transfer.listStuck({ status: "PROCESSING", olderThanMs: input.olderThanMs, limit: input.limit })) {
     report.checked += 1;
-    await guarded(transfer, async () => {
+    await guarded(listed, async () => {
+      const transfer = await reread(listed);
+      if (!transfer) return;
       const execution = transfer.executionId ? await input.control.describe(transfer.executionId) : undefined;
       if (execution?.status === "RUNNING" || execution?.status === "PENDING_REDRIVE") {
         record(transfer, "running");
