@@ -1,35 +1,58 @@
 /** `pnpm start`: the whole system offline, until Ctrl-C. */
-import { DEMO_USERS, startStack } from "./stack.ts";
+import { DEMO_USERS, startStack, type Stack } from "./stack.ts";
 import { createDevIssuer, DEV_KEY_FILE } from "./dev-issuer.ts";
-import { startDashboard } from "./web.ts";
+import { startDashboard, type Dashboard } from "./web.ts";
+import { assertPortFree, StartError } from "./engines.ts";
 import { DEFAULT_STUCK_AFTER_MINUTES } from "@ewallet/core/saga/steps";
 
 const port = Number(process.env.PORT ?? 3000);
+const dashboardPort = Number(process.env.DASHBOARD_PORT ?? 5173);
 const started = Date.now();
+let stack: Stack | undefined;
+let dashboard: Dashboard | undefined;
+
+/** Stops what runs, newest first: the dashboard, the API, the pipe, then sagas drain, then the engines. */
+async function stopAll() {
+  await dashboard?.stop();
+  await stack?.stop();
+}
+
+/** A failed start: one line saying what to do, nothing left running, a non-zero exit. */
+async function failStart(error: unknown): Promise<never> {
+  const line = error instanceof StartError ? error.message : `unexpected error: ${(error as Error)?.stack ?? String(error)}`;
+  console.error(`pnpm start failed: ${line.replace(/\s*\n\s*/g, " ").trim()}`);
+  await stopAll().catch(() => {});
+  process.exit(1);
+}
+
 console.log("Starting DynamoDB Local, Postgres, the saga runtime and the API…");
+try {
+  // Checked first, so a taken port fails in a second instead of after the engines started.
+  await assertPortFree(port, "API", "PORT");
+  await assertPortFree(dashboardPort, "dashboard", "DASHBOARD_PORT");
 
-// The key persists in .data/ so `pnpm run token` signs tokens this API accepts.
-const issuer = await createDevIssuer({ keyFile: DEV_KEY_FILE });
-const stack = await startStack({
-  port,
-  issuer,
-  // As the cloud's StuckSweep cron: restart, redrive or flag transfers stuck for 15 minutes.
-  sweep: { everyMs: 60_000, stuckAfterMs: DEFAULT_STUCK_AFTER_MINUTES * 60_000 },
-  databaseUrl: process.env.DATABASE_URL,
-  seed: DEMO_USERS,
-  log: (line) => console.log(JSON.stringify({ at: new Date().toISOString(), ...line })),
-});
+  // The key persists in .data/ so `pnpm run token` signs tokens this API accepts.
+  const issuer = await createDevIssuer({ keyFile: DEV_KEY_FILE });
+  stack = await startStack({
+    port,
+    issuer,
+    // As the cloud's StuckSweep cron: restart, redrive or flag transfers stuck for 15 minutes.
+    sweep: { everyMs: 60_000, stuckAfterMs: DEFAULT_STUCK_AFTER_MINUTES * 60_000 },
+    databaseUrl: process.env.DATABASE_URL,
+    seed: DEMO_USERS,
+    log: (line) => console.log(JSON.stringify({ at: new Date().toISOString(), ...line })),
+  });
 
-// The dashboard reads everything as an operator and sends as each demo user (a week-long dev token each).
-const ttlSeconds = 7 * 24 * 3600;
-const dashboard = await startDashboard({
-  port: Number(process.env.DASHBOARD_PORT ?? 5173),
-  apiUrl: stack.apiUrl,
-  adminToken: await issuer.sign("operator", { admin: true, ttlSeconds }),
-  userTokens: Object.fromEntries(await Promise.all(DEMO_USERS.map(async (userId) => [userId, await issuer.sign(userId, { ttlSeconds })]))),
-});
+  // The dashboard reads everything as an operator and sends as each demo user (a week-long dev token each).
+  const ttlSeconds = 7 * 24 * 3600;
+  dashboard = await startDashboard({
+    port: dashboardPort,
+    apiUrl: stack.apiUrl,
+    adminToken: await issuer.sign("operator", { admin: true, ttlSeconds }),
+    userTokens: Object.fromEntries(await Promise.all(DEMO_USERS.map(async (userId) => [userId, await issuer.sign(userId, { ttlSeconds })]))),
+  });
 
-console.log(`
+  console.log(`
 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   Dashboard      ${dashboard.url}
   API            ${stack.apiUrl}        (OpenAPI: ${stack.apiUrl}/openapi.json)
@@ -44,15 +67,21 @@ Try (every call needs a token: pnpm run token <userId> [--admin]):
   curl -s ${stack.apiUrl}/accounts/alice -H "authorization: Bearer $TOKEN"
 
 Ctrl-C stops everything.`);
+} catch (error) {
+  await failStart(error);
+}
 
 let stopping = false;
 async function shutdown(signal: string) {
-  if (stopping) return;
+  if (stopping) {
+    // A second Ctrl-C: stop waiting for sagas; the exit handler kills the engines.
+    console.error(`${signal} again: exiting without waiting for sagas in flight.`);
+    process.exit(1);
+  }
   stopping = true;
-  console.log(`\n${signal}: stopping…`);
+  console.log(`\n${signal}: stopping (sagas in flight finish first; Ctrl-C again to force)…`);
   try {
-    await dashboard.stop();
-    await stack.stop();
+    await stopAll();
     console.log("Stopped.");
     process.exit(0);
   } catch (error) {

