@@ -12,6 +12,8 @@ export default defineConfig({
     env: { LOG_LEVEL: "error" },
     // Two cores: the engines need one, the tests share the other.
     maxWorkers: 2,
+    // A test that asserts nothing fails instead of passing silently.
+    expect: { requireAssertions: true },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -4,7 +4,7 @@
  * packages/local, and Debian's chromium driven by playwright-core. Screenshots of each
  * view land in packages/web/test-results/ (one is copied to docs/dashboard.png).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -34,14 +34,25 @@ const pageErrors: string[] = [];
 
 async function shot(name: string) {
   const path = join(RESULTS, `${name}.png`);
-  // Let entrance animations settle so the picture is what an operator sees.
-  await page.waitForTimeout(400);
+  // Entrance animations finished, so the picture is what an operator sees (a state, not a delay).
+  // (Endless ones, such as a pulsing status dot, never finish and are left out.)
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => animation.effect?.getComputedTiming().endTime !== Infinity)
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
   await page.screenshot({ path });
   return path;
 }
 
+const TRANSFER_URL = /#\/transfers\/([0-9A-HJKMNP-TV-Z]{26})$/;
+
 /** Creates a transfer through the form; returns its id (the app opens its detail). */
 async function submitTransfer(sender: string, receiver: string, amount: string): Promise<string> {
+  const before = page.url();
   await page.getByTestId("open-new-transfer").click();
   const form = page.getByTestId("new-transfer");
   await form.waitFor();
@@ -49,9 +60,16 @@ async function submitTransfer(sender: string, receiver: string, amount: string):
   await form.locator('input[name="receiverUserId"]').fill(receiver);
   await form.locator('input[name="amount"]').fill(amount);
   await form.getByTestId("submit-transfer").click();
-  await page.waitForURL(/#\/transfers\/[0-9A-HJKMNP-TV-Z]{26}$/);
-  await form.waitFor({ state: "detached" });
-  return decodeURIComponent(new URL(page.url()).hash.split("/").at(-1)!);
+  // Either the API accepted it (the dialog closes) or it refused (the dialog shows why): wait for
+  // whichever comes, and fail with the refusal's text instead of a bare timeout.
+  const outcome = await Promise.race([
+    form.waitFor({ state: "detached" }).then(() => "closed" as const),
+    form.getByTestId("form-error").waitFor().then(() => "refused" as const),
+  ]);
+  if (outcome === "refused") throw new Error(`the form was refused: ${await form.getByTestId("form-error").textContent()}`);
+  // The app navigates to the new transfer: a URL naming a different transfer than before.
+  await page.waitForURL((url) => TRANSFER_URL.test(url.hash) && url.href !== before);
+  return decodeURIComponent(TRANSFER_URL.exec(new URL(page.url()).hash)![1]!);
 }
 
 async function stepsOf(): Promise<string[]> {
@@ -63,7 +81,7 @@ async function stepsOf(): Promise<string[]> {
 
 const title = hasChromium ? "operator dashboard in chromium" : `operator dashboard in chromium — SKIPPED: ${CHROMIUM} is missing`;
 
-describe.skipIf(!hasChromium)(title, () => {
+describe.skipIf(!hasChromium)(title, { timeout: 120_000 }, () => {
   beforeAll(async () => {
     await mkdir(RESULTS, { recursive: true });
     runtime = await startRuntime({ seed: DEMO_USERS, retryScale: 0.01 });
@@ -90,9 +108,23 @@ describe.skipIf(!hasChromium)(title, () => {
       colorScheme: "dark",
     });
     page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(20_000);
+    // Waits are on states; this bounds how long a state may take on a busy 2-core machine.
+    page.setDefaultTimeout(45_000);
     page.on("pageerror", (error) => pageErrors.push(String(error)));
     await page.goto(dashboard.url);
+    await page.getByTestId("transfers").waitFor();
+  });
+
+  // Every test starts from the same place: the transfers list, no dialog, no overlay, no panel.
+  beforeEach(async () => {
+    const dialog = page.getByTestId("new-transfer");
+    if (await dialog.count()) {
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
+    }
+    await page.evaluate(() => (window.location.hash = "#/transfers"));
+    await page.locator(".overlay").waitFor({ state: "detached" });
+    await page.getByTestId("transfer-detail").waitFor({ state: "detached" });
     await page.getByTestId("transfers").waitFor();
   });
 
