@@ -16,8 +16,9 @@ const REFUSALS: Record<string, { status: number; reason: string; code: string; m
 };
 const MALFORMED = { status: 400, reason: "Bad Request", code: "BAD_REQUEST", message: "The request could not be read" };
 
-export function answerClientErrorsAsJson(server: Pick<Server, "on">): void {
-  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+export function answerClientErrorsAsJson(server: object): void {
+  // @hono/node-server's `serve` returns a node:http Server unless told to use http2.
+  (server as Server).on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     // A connection reset or a timeout has nobody left to answer.
     if (error.code === "ECONNRESET" || !socket.writable) return socket.destroy();
     const refusal = REFUSALS[error.code ?? ""] ?? MALFORMED;
