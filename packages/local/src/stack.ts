@@ -9,6 +9,7 @@ import { startDynamo, startPostgres, freePort, type Engine, type PostgresInfo } 
 import type { SagaRuntime, SagaRuntimeOptions } from "./saga-runtime.ts";
 import type { StreamPipe } from "./stream-pipe.ts";
 import { createDevIssuer, type DevIssuer } from "./dev-issuer.ts";
+import { answerClientErrorsAsJson } from "./http-errors.ts";
 
 export const DEMO_USERS = ["alice", "bob", "carol", "dave"] as const;
 export const DEMO_BALANCE = "1000.00";
@@ -97,6 +98,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(s));
   });
+  answerClientErrorsAsJson(server);
 
   return {
     apiUrl: `http://127.0.0.1:${port}`,

@@ -87,6 +87,14 @@ export async function buildDashboard(webDir = WEB_DIR): Promise<void> {
   });
 }
 
+/**
+ * DNS rebinding: a page on evil.example can make its own name resolve to 127.0.0.1 and then read
+ * this server same-origin, with its own name in the Host header. Only our loopback names pass.
+ */
+export function isOwnHost(host: string | null, port: number): boolean {
+  return host !== null && [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host.toLowerCase());
+}
+
 let building: Promise<void> | undefined;
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
@@ -122,6 +130,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (request.method !== "GET" && request.method !== "HEAD") return new Response("Method not allowed", { status: 405, headers: { allow: "GET, HEAD" } });
     const { pathname } = new URL(request.url);
     if (pathname === "/config.json") {
+      if (!isOwnHost(request.headers.get("host"), port)) return new Response("Misdirected request", { status: 421 });
       return new Response(config, { headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" } });
     }
     let decoded: string;

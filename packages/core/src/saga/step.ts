@@ -5,7 +5,7 @@
  */
 import { AppError } from "../error.ts";
 import { Log } from "../log.ts";
-import { INVALID_STEP_INPUT } from "./errors.ts";
+import { BUSINESS_ERRORS, INVALID_STEP_INPUT } from "./errors.ts";
 import { StepEvent, type CaughtError, type SagaStepKey } from "./steps.ts";
 
 function parse(event: unknown): StepEvent {
@@ -35,7 +35,9 @@ export function step<R>(name: SagaStepKey, body: (event: StepEvent) => Promise<R
         return result;
       } catch (error) {
         const refused = error instanceof AppError && error.kind !== "transient";
-        (refused ? Log.info : Log.warn)(refused ? "step refused" : "step failed", { error, durationMs: Date.now() - startedAt });
+        // The full cause (e.g. Postgres' own message) goes to the logs only; users see code and plain message.
+        const context = error instanceof AppError && !refused ? { details: error.details, cause: error.cause } : {};
+        (refused ? Log.info : Log.warn)(refused ? "step refused" : "step failed", { error, ...context, durationMs: Date.now() - startedAt });
         throw error;
       }
     });
@@ -44,9 +46,27 @@ export function step<R>(name: SagaStepKey, body: (event: StepEvent) => Promise<R
 
 export const now = () => new Date().toISOString();
 
-/** Step Functions puts a Lambda's error in Cause as JSON ({ errorType, errorMessage }) or as plain text. */
+/** Plain words for the failures whose own message is not written for users (infrastructure, timeouts). */
+const PLAIN_MESSAGES: Record<string, string> = {
+  TRANSIENT_DATABASE_ERROR: "The wallet database was unavailable for longer than the transfer could wait",
+  TRANSIENT_STORE_ERROR: "The transfer store was unavailable for longer than the transfer could wait",
+  STEP_STATES_TIMEOUT: "A step of the transfer took too long",
+  STEP_STATES_TASKFAILED: "A step of the transfer failed",
+};
+const UNKNOWN_FAILURE = "A step of the transfer failed after its retries";
+const DOMAIN_CODES: ReadonlySet<string> = new Set(BUSINESS_ERRORS);
+
+/**
+ * The failure a Catch recorded, as users see it: a stable code, and either the message core
+ * wrote for a business refusal (e.g. "balance 5.00 cannot cover 10.00") or plain words.
+ * Infrastructure text (Postgres' "the database system is in recovery mode", host names,
+ * stack traces) never reaches a transfer; the step that failed logged it.
+ */
 export function describeError(error: CaughtError | undefined): { reason: string; message: string } {
   if (!error) return { reason: "UNKNOWN", message: "The saga failed for an unknown reason" };
+  const reason = error.Error.startsWith("States.") || error.Error.startsWith("Lambda.") ? `STEP_${error.Error.replace(/\W+/g, "_").toUpperCase()}` : error.Error;
+  if (!DOMAIN_CODES.has(reason)) return { reason, message: PLAIN_MESSAGES[reason] ?? UNKNOWN_FAILURE };
+  // Step Functions puts a Lambda's error in Cause as JSON ({ errorType, errorMessage }) or as plain text.
   let message = typeof error.Cause === "string" ? error.Cause : JSON.stringify(error.Cause ?? "");
   try {
     const cause = JSON.parse(message) as { errorMessage?: unknown };
@@ -54,7 +74,5 @@ export function describeError(error: CaughtError | undefined): { reason: string;
   } catch {
     // Plain-text cause: keep it as is.
   }
-  const reason = error.Error.startsWith("States.") || error.Error.startsWith("Lambda.") ? `STEP_${error.Error.replace(/\W+/g, "_").toUpperCase()}` : error.Error;
-  return { reason, message: message || error.Error };
+  return { reason, message: message || reason };
 }
-

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { decodeTime, encodeTime, monotonicFactory, ulid } from "ulid";
 import { z } from "zod";
 import { AppError } from "../error.ts";
+import { storeCall } from "../transient.ts";
 import { fn as validated, parse } from "../util/fn.ts";
 import { Amount, CURRENCY } from "../money.ts";
 import { UserId } from "../user.ts";
@@ -53,8 +54,9 @@ const iso = (epochMs: number) => new Date(epochMs).toISOString();
 const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Every Transfer function validates its input; a failure is INVALID_INPUT. */
-const fn = <S extends z.ZodType, R>(schema: S, body: (input: z.output<S>) => Promise<R>) => validated(schema, TransferError.INVALID_INPUT, body);
+/** Every Transfer function validates its input (INVALID_INPUT) and reports a transient DynamoDB failure as TRANSIENT_STORE_ERROR. */
+const fn = <S extends z.ZodType, R>(schema: S, body: (input: z.output<S>) => Promise<R>) =>
+  validated(schema, TransferError.INVALID_INPUT, (input) => storeCall(() => body(input)));
 
 export namespace Transfer {
   export const Status = z.enum(STATUSES);
@@ -102,12 +104,19 @@ export namespace Transfer {
     });
   export type CreateInput = z.output<typeof CreateInput>;
 
-  /** The client's Idempotency-Key header: 1–255 printable ASCII characters. */
+  /**
+   * The client's Idempotency-Key header: exactly one, 1–255 printable ASCII characters without a
+   * comma. HTTP joins repeated header lines with ", " (RFC 9110 §5.3; Node and API Gateway both do),
+   * so two keys would otherwise arrive as one key "A, B" and move money under a key nobody sent.
+   */
   export const IdempotencyKey = z
     .string({ error: "the Idempotency-Key must be a string" })
     .min(1, { error: "the Idempotency-Key must not be empty" })
     .max(255, { error: "the Idempotency-Key must be at most 255 characters" })
-    .regex(/^[\x20-\x7E]+$/, { error: "the Idempotency-Key must be printable ASCII" });
+    .regex(/^[\x20-\x7E]+$/, { error: "the Idempotency-Key must be printable ASCII" })
+    .refine((key) => !key.includes(","), {
+      error: "send exactly one Idempotency-Key header, without commas (repeated headers arrive joined by commas)",
+    });
 
   /** Who the key belongs to (e.g. the authenticated user); '#' would make keys ambiguous. */
   const Scope = z.string().regex(/^[\x21-\x22\x24-\x7E]{1,128}$/, {
@@ -179,6 +188,11 @@ export namespace Transfer {
       updatedAt: createdAt,
     };
 
+    return storeCall(() => record(key, scope, idempotencyKey, print, item));
+  }
+
+  async function record(key: string, scope: string, idempotencyKey: string, print: string, item: TransferItem): Promise<{ transfer: Info; replayed: boolean }> {
+    const { transferId, createdAt } = item;
     const service = Dynamo.service();
     for (let attempt = 1; ; attempt++) {
       const result = await service.transaction
@@ -229,7 +243,7 @@ export namespace Transfer {
 
   export async function get(transferId: string): Promise<Info | undefined> {
     if (!TransferId.safeParse(transferId).success) return undefined;
-    const { data } = await Dynamo.service().entities.transfer.get({ transferId }).go({ consistent: true });
+    const { data } = await storeCall(() => Dynamo.service().entities.transfer.get({ transferId }).go({ consistent: true }));
     return data ? toInfo(data) : undefined;
   }
 

@@ -92,8 +92,10 @@ export function toWalletError<E>(error: E): E | AppError {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== "string" || !isTransient(code)) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const mapped = new AppError("transient", "TRANSIENT_DATABASE_ERROR", `database temporarily unavailable (${code}): ${message}`, {
+  // The server's own text (host names, "in recovery mode", …) is for the logs (details, cause), never for users.
+  const mapped = new AppError("transient", "TRANSIENT_DATABASE_ERROR", "The wallet database is temporarily unavailable", {
     databaseCode: code,
+    databaseMessage: message,
   });
   mapped.cause = error;
   return mapped;

@@ -10,6 +10,7 @@ import { Actor } from "@ewallet/core/actor";
 import { authenticate, authenticateClaims } from "@ewallet/core/auth";
 import { Log } from "@ewallet/core/log";
 import { AppError, type ErrorKind } from "@ewallet/core/error";
+import { RETRY_AFTER_SECONDS, toTransientError } from "@ewallet/core/transient";
 import { LIST_LIMIT_MAX, Transfer } from "@ewallet/core/transfer/transfer";
 import { Wallet } from "@ewallet/core/wallet/wallet";
 import { UserId } from "@ewallet/core/user";
@@ -38,8 +39,14 @@ function fieldErrors(issues: readonly z.core.$ZodIssue[]) {
   return issues.map((issue) => ({ path: issue.path.map(String).join(".") || "(root)", message: issue.message }));
 }
 
-function errorResponse(c: Context, error: unknown) {
+function errorResponse(c: Context, caught: unknown) {
+  // A store that is down or throttling is a 503 the client retries (with the same key), never a 500.
+  const error = toTransientError(caught, "A backing store");
   if (error instanceof AppError) {
+    if (error.kind === "transient") {
+      Log.warn("transient failure", { error, cause: error.cause });
+      c.header("Retry-After", String(RETRY_AFTER_SECONDS));
+    }
     const fields = Array.isArray(error.details) ? fieldErrors(error.details as z.core.$ZodIssue[]) : undefined;
     return c.json({ error: { code: error.code, message: error.message, ...(fields ? { fields } : {}) } }, STATUS_BY_KIND[error.kind]);
   }
