@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createRequire } from "node:module";
-import { buildSagaDefinition, State, TASK_STEP } from "../src/saga/definition.ts";
+import { buildSagaDefinition, INVALID_EXECUTION_INPUT, State, TASK_STEP } from "../src/saga/definition.ts";
 import { BUSINESS_ERRORS } from "../src/saga/errors.ts";
-import { SAGA_STEPS, type SagaStepKey } from "../src/saga/steps.ts";
+import { pipeSettings } from "../src/saga/pipe.ts";
+import { ExecutionInput, executionInput, SAGA_BATCH_SIZE, SAGA_STEPS, type SagaStepKey } from "../src/saga/steps.ts";
 import { WalletError } from "../src/wallet/errors.ts";
 
 const aslValidator = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => {
@@ -77,6 +78,26 @@ describe("saga definition (ASL)", () => {
     expect(catches[0]!.Next).toBe(State.Duplicate);
     expect(state(State.Duplicate).Type).toBe("Succeed");
     expect(state(State.StartTransfer).Next).toBe(State.DebitSender);
+  });
+
+  it("starts from the pipe's batch: exactly one transfer, anything else fails before any step", () => {
+    expect(definition.StartAt).toBe(State.ReadBatch);
+    expect(state(State.ReadBatch)).toMatchObject({ Type: "Pass", Next: State.OneTransfer });
+    expect(definition.States[State.OneTransfer]).toMatchObject({
+      Type: "Choice",
+      Choices: [{ Variable: "$.size", NumericEquals: 1, Next: State.StartTransfer }],
+      Default: State.InvalidInput,
+      OutputPath: "$.transfer",
+    });
+    expect(definition.States[State.InvalidInput]).toMatchObject({ Type: "Fail", Error: INVALID_EXECUTION_INPUT });
+    // One definition of the contract: the pipe batches as many records as the definition accepts.
+    expect(SAGA_BATCH_SIZE).toBe(1);
+    expect(pipeSettings.batchSize).toBe(SAGA_BATCH_SIZE);
+    const transfer = { transferId: "01J0000000000000000000000", senderUserId: "alice", receiverUserId: "bob", amount: "10.00" };
+    expect(executionInput({ ...transfer, status: "PENDING" } as typeof transfer)).toEqual([transfer]);
+    expect(ExecutionInput.safeParse([transfer]).success).toBe(true);
+    expect(ExecutionInput.safeParse(transfer).success).toBe(false);
+    expect(ExecutionInput.safeParse([transfer, transfer]).success).toBe(false);
   });
 
   it("takes retry settings from its options", () => {

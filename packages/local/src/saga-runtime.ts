@@ -1,14 +1,14 @@
 /**
- * Step Functions offline: core's ASL definition run by aws-local-stepfunctions, each task
- * state bound to the real step handler. Retry/Catch behave as on AWS (matched by error
- * name); retry waits can be scaled down for tests. Faults can be injected around a step
+ * The saga offline: core's ASL definition run by the offline Step Functions (step-functions.ts:
+ * retries, payload limits and Lambda errors as on AWS), each task state bound to the real step
+ * handler. Retry waits can be scaled down for tests. Faults can be injected around a step
  * (before it runs, or after it committed — a Lambda that times out after its commit).
  */
-import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { randomUUID } from "node:crypto";
 import { buildSagaDefinition, TASK_STEP, type AslDefinition, type SagaDefinitionOptions, type StateName } from "@ewallet/core/saga/definition";
-import type { SagaInput, SagaStepKey } from "@ewallet/core/saga/steps";
+import { ExecutionInput, type SagaStepKey } from "@ewallet/core/saga/steps";
 import type { ExecutionControl } from "@ewallet/core/saga/sweep";
+import { executionErrorName, LocalStateMachine } from "./step-functions.ts";
 
 export type StepHandler = (event: unknown) => Promise<unknown>;
 
@@ -28,9 +28,14 @@ export interface Fault {
 
 export interface ExecutionRecord {
   executionId: string;
+  /** The execution input as started (ExecutionInput: the pipe's batch of one transfer). */
   input: unknown;
+  /** The transfer of that batch, when the input has one. */
+  transferId?: string;
   status: "RUNNING" | "SUCCEEDED" | "FAILED";
   error?: string;
+  /** The error name the execution failed with (a Fail state's Error, or the uncaught error's name). */
+  errorName?: string;
   states: string[];
   /** The last task state entered and the document it received: where a redrive resumes. */
   resumeAt?: { state: string; input: unknown };
@@ -38,7 +43,7 @@ export interface ExecutionRecord {
 
 export interface SagaRuntimeOptions {
   handlers: Record<SagaStepKey, StepHandler>;
-  /** Multiply every retry wait by this (1 = as in the cloud). */
+  /** Multiply every retry wait by this (1 = as in the cloud: IntervalSeconds × BackoffRate^n, capped, full jitter). */
   retryScale?: number;
   definition?: Omit<SagaDefinitionOptions, "functions">;
   log?: (line: Record<string, unknown>) => void;
@@ -49,7 +54,7 @@ const STATE_MACHINE_ARN = "arn:aws:states:local:000000000000:stateMachine:transf
 export class SagaRuntime implements ExecutionControl {
   readonly definition: AslDefinition;
   readonly executions = new Map<string, ExecutionRecord>();
-  private readonly machine: StateMachine;
+  private readonly machine: LocalStateMachine;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly faults: (Fault & { remaining: number })[] = [];
   private startsToReject = 0;
@@ -59,9 +64,7 @@ export class SagaRuntime implements ExecutionControl {
       Object.keys(options.handlers).map((key) => [key, `arn:aws:lambda:local:000000000000:function:saga-${key}`]),
     ) as Record<SagaStepKey, string>;
     this.definition = buildSagaDefinition({ ...options.definition, functions });
-    this.machine = new StateMachine(this.definition as unknown as StateMachineDefinition, {
-      validationOptions: { checkArn: true, checkPaths: true },
-    });
+    this.machine = new LocalStateMachine(this.definition, { retryScale: options.retryScale });
   }
 
   injectFault(fault: Fault) {
@@ -98,28 +101,8 @@ export class SagaRuntime implements ExecutionControl {
       const output = await handler(input);
       const after = this.takeFault(state, "after", transferId);
       if (after) throw after;
-      // The Lambda boundary is JSON: nothing but plain data crosses it.
-      return JSON.parse(JSON.stringify(output ?? null));
+      return output;
     };
-  }
-
-  /** Retry waits as the definition says, scaled (full jitter applied per execution). */
-  private retryIntervals(): Record<string, number[]> {
-    const scale = this.options.retryScale ?? 1;
-    const out: Record<string, number[]> = {};
-    for (const [name, state] of Object.entries(this.definition.States)) {
-      const retriers = (state.Retry ?? []) as { IntervalSeconds?: number; BackoffRate?: number; MaxAttempts?: number; MaxDelaySeconds?: number }[];
-      const policy = retriers.find((r) => (r.MaxAttempts ?? 3) > 0);
-      if (!policy) continue;
-      const waits: number[] = [];
-      for (let attempt = 0; attempt < (policy.MaxAttempts ?? 3); attempt++) {
-        const base = (policy.IntervalSeconds ?? 1) * (policy.BackoffRate ?? 2) ** attempt;
-        const capped = Math.min(base, policy.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
-        waits.push(Math.round(Math.random() * capped * 1000 * scale));
-      }
-      out[name] = waits;
-    }
-    return out;
   }
 
   /** StartExecution, fire and forget (as the pipe does); returns the execution id. */
@@ -152,28 +135,23 @@ export class SagaRuntime implements ExecutionControl {
     this.run(executionId, record.resumeAt.input, { record, startAt: record.resumeAt.state });
   }
 
-  async start(input: SagaInput) {
+  async start(input: ExecutionInput) {
     return this.startExecution(input);
   }
 
   private run(executionId: string, input: unknown, redrive?: { record: ExecutionRecord; startAt: string }) {
-    const record: ExecutionRecord = redrive?.record ?? { executionId, input, status: "RUNNING", states: [] };
-    record.status = "RUNNING";
-    this.executions.set(executionId, record);
-    const machine = redrive
-      ? // The same (already validated) definition entered at the failed state; the states
-        // before it are unreachable from there, which the validator would refuse.
-        new StateMachine({ ...this.definition, StartAt: redrive.startAt } as unknown as StateMachineDefinition, {
-          validationOptions: { noValidate: true },
-        })
-      : this.machine;
-    const taskResourceLocalHandlers = Object.fromEntries(
-      Object.entries(TASK_STEP).map(([state, step]) => [state, this.bindTask(state, step!)]),
-    );
-    const execution = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers, retryIntervalOverrides: this.retryIntervals() },
+    // StartExecution's own checks (input size) refuse the call before any execution exists.
+    const tasks = Object.fromEntries(Object.entries(TASK_STEP).map(([state, step]) => [state, this.bindTask(state, step!)]));
+    const execution = this.machine.run(input, {
+      tasks,
+      startAt: redrive?.startAt,
       context: { Execution: { Id: executionId, Name: executionId.split(":").pop(), RoleArn: STATE_MACHINE_ARN } },
     });
+    const transferId = ExecutionInput.safeParse(input).data?.[0].transferId;
+    const record: ExecutionRecord = redrive?.record ?? { executionId, input, transferId, status: "RUNNING", states: [] };
+    record.status = "RUNNING";
+    record.error = record.errorName = undefined;
+    this.executions.set(executionId, record);
     const done = (async () => {
       const events = (async () => {
         for await (const event of execution.eventLogs) {
@@ -190,6 +168,7 @@ export class SagaRuntime implements ExecutionControl {
       } catch (error) {
         record.status = "FAILED";
         record.error = error instanceof Error ? error.message : String(error);
+        record.errorName = executionErrorName(error);
       }
       await events.catch(() => {});
       this.options.log?.({ level: "info", message: "execution finished", executionId, status: record.status, states: record.states });

@@ -1,7 +1,8 @@
 /**
  * EventBridge Pipe offline: polls the table's DynamoDB stream (DynamoDB Local's own
- * stream API), keeps the records core's filter accepts, renders core's input template
- * and starts a saga execution for each — the same contract as the cloud pipe.
+ * stream API), turns each record into the event Pipes sees, keeps the events core's
+ * filter accepts, renders core's input template and starts a saga execution with the
+ * batch as Pipes sends it to a Step Functions target: a JSON array (of one: core's batch size).
  */
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
@@ -12,7 +13,7 @@ import {
   type _Record,
 } from "@aws-sdk/client-dynamodb-streams";
 import { pipeSettings, sagaInputTemplate, transferInsertFilter } from "@ewallet/core/saga/pipe";
-import { matchesPattern, renderInputTemplate } from "./pipe-emulation.ts";
+import { matchesPattern, pipesDynamoDBEvent, renderTargetInput } from "./pipe-emulation.ts";
 
 export interface StreamPipeOptions {
   tableName: string;
@@ -48,11 +49,16 @@ export class StreamPipe {
     this.loop = this.run(streamArn);
   }
 
-  /** Applies the pipe's filter and template to one stream record and starts the saga. */
+  /** What the target receives for this record (a batch of one), or undefined when the filter drops it. */
+  targetInput(record: _Record): unknown[] | undefined {
+    const event = pipesDynamoDBEvent(record, this.streamArn);
+    return matchesPattern(transferInsertFilter, event) ? renderTargetInput(sagaInputTemplate, [event]) : undefined;
+  }
+
+  /** Applies the pipe's filter and template to one stream record and starts the saga with it (a batch of one). */
   deliver(record: _Record): boolean {
-    const event = JSON.parse(JSON.stringify(record)) as unknown;
-    if (!matchesPattern(transferInsertFilter, event)) return false;
-    const input = renderInputTemplate(sagaInputTemplate, event);
+    const input = this.targetInput(record);
+    if (!input) return false;
     this.delivered.push(record);
     // As the cloud pipe: a failed start is retried (maximumRetryAttempts), then dead-lettered;
     // the stuck sweep picks dead-lettered transfers up (they stay PENDING).

@@ -39,7 +39,7 @@ describe("transfers end to end", () => {
     expect(transfer).toMatchObject({ status: "FAILED", failureReason: "INSUFFICIENT_FUNDS" });
     expect(steps(transfer)).not.toContain("refund:applied");
     expect(steps(transfer).some((s) => s.startsWith("refund"))).toBe(false);
-    const execution = [...runtime.saga.executions.values()].find((e) => (e.input as any).transferId === created.body.transferId)!;
+    const execution = [...runtime.saga.executions.values()].find((e) => e.transferId === created.body.transferId)!;
     expect(execution.states).not.toContain("RefundSender");
     expect(await api.balance("carol")).toBe("1000.00");
     expect(await api.balance("dave")).toBe("1000.00");

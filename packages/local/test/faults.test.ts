@@ -23,7 +23,7 @@ async function ledgerFor(userId: string, transferId: string) {
 }
 
 function executionsOf(transferId: string) {
-  return [...runtime.saga.executions.values()].filter((e) => (e.input as any).transferId === transferId);
+  return [...runtime.saga.executions.values()].filter((e) => e.transferId === transferId);
 }
 
 describe("faults", () => {

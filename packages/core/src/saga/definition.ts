@@ -3,6 +3,8 @@
  * the cloud (infra/saga.ts → aws.sfn.StateMachine) and the offline stack
  * (aws-local-stepfunctions), so the two can never drift.
  *
+ *   ReadBatch → OneTransfer ─(not exactly one)→ InvalidInput
+ *                  │
  *   StartTransfer → DebitSender → CreditReceiver → CompleteTransfer → Done
  *        │ duplicate     │ business error   │ any error      │ any error
  *        ▼               ▼                  ▼                ▼
@@ -12,7 +14,7 @@
  * CREDIT), so routing every failure after the debit through the whole chain is safe.
  */
 import { BUSINESS_ERRORS, DUPLICATE_START_ERRORS, ALREADY_SUCCEEDED_ERRORS } from "./errors.ts";
-import { SAGA_STEPS, type SagaStepKey } from "./steps.ts";
+import { SAGA_BATCH_SIZE, SAGA_STEPS, type SagaStepKey } from "./steps.ts";
 
 export interface RetryPolicy {
   intervalSeconds: number;
@@ -38,6 +40,9 @@ export const DEFAULT_TASK_TIMEOUT_SECONDS = 60;
 
 /** State names, exported so tests and the offline stack refer to them symbolically. */
 export const State = {
+  ReadBatch: "ReadBatch",
+  OneTransfer: "OneTransfer",
+  InvalidInput: "InvalidInput",
   StartTransfer: "StartTransfer",
   DebitSender: "DebitSender",
   CreditReceiver: "CreditReceiver",
@@ -53,6 +58,9 @@ export const State = {
   NeedsAttention: "NeedsAttention",
 } as const;
 export type StateName = (typeof State)[keyof typeof State];
+
+/** The Fail state's error when the execution input is not a batch of exactly one transfer. */
+export const INVALID_EXECUTION_INPUT = "INVALID_EXECUTION_INPUT";
 
 /** Which step function each task state invokes. */
 export const TASK_STEP: Partial<Record<StateName, SagaStepKey>> = {
@@ -115,10 +123,30 @@ export function buildSagaDefinition(options: SagaDefinitionOptions): AslDefiniti
 
   return {
     Comment: "E-wallet transfer saga: debit the sender, credit the receiver, compensate on failure.",
-    StartAt: State.StartTransfer,
+    StartAt: State.ReadBatch,
     // A saga that runs longer than this is stuck; the sweep finds it (status still PROCESSING).
     TimeoutSeconds: 3600,
     States: {
+      // The input is ExecutionInput (steps.ts): the pipe's batch, a JSON array even of one; the sweep sends the same.
+      [State.ReadBatch]: {
+        Type: "Pass",
+        Comment: "The pipe delivers a batch (a JSON array, even of one): count it and take the transfer.",
+        Parameters: { "size.$": "States.ArrayLength($)", "transfer.$": "$[0]" },
+        Next: State.OneTransfer,
+      },
+      [State.OneTransfer]: {
+        Type: "Choice",
+        Comment: "One transfer per execution; any other batch would silently drop transfers, so it fails here.",
+        Choices: [{ Variable: "$.size", NumericEquals: SAGA_BATCH_SIZE, Next: State.StartTransfer }],
+        Default: State.InvalidInput,
+        // From here on the saga document is the transfer itself.
+        OutputPath: "$.transfer",
+      },
+      [State.InvalidInput]: {
+        Type: "Fail",
+        Error: INVALID_EXECUTION_INPUT,
+        Cause: "The execution input must be a JSON array of exactly one transfer (the pipe's batch).",
+      },
       [State.StartTransfer]: {
         ...task(State.StartTransfer),
         ResultPath: "$.started",

@@ -4,6 +4,7 @@
  * (infra/saga.ts) and the offline poller (packages/local) both use these values.
  */
 import { TRANSFER_ENTITY } from "../transfer/table.ts";
+import { SAGA_BATCH_SIZE } from "./steps.ts";
 
 /** Only the INSERT of a transfer item starts a saga: not its updates, not idempotency items. */
 export const transferInsertFilter = {
@@ -11,7 +12,11 @@ export const transferInsertFilter = {
   dynamodb: { NewImage: { __edb_e__: { S: [TRANSFER_ENTITY] } } },
 } as const;
 
-/** Pipes' input template syntax: `<$.path>` placeholders, quoted where the value is a string. */
+/**
+ * Pipes' input template syntax: `<$.path>` placeholders, quoted where the value is a string. Pipes
+ * applies it to each record of the batch, and the target receives the array of the results
+ * (`ExecutionInput` in steps.ts: what the state machine accepts).
+ */
 export const sagaInputTemplate = JSON.stringify({
   transferId: "<$.dynamodb.NewImage.transferId.S>",
   senderUserId: "<$.dynamodb.NewImage.senderUserId.S>",
@@ -23,7 +28,8 @@ export const sagaInputTemplate = JSON.stringify({
 export const pipeSettings = {
   // Never skip a transfer written while the pipe was being (re)created.
   startingPosition: "TRIM_HORIZON",
-  batchSize: 1,
+  // One transfer per execution: the state machine refuses any other batch (see ExecutionInput).
+  batchSize: SAGA_BATCH_SIZE,
   // A failed *start* is retried then dead-lettered; failures inside the saga never reach the pipe.
   maximumRetryAttempts: 10,
   maximumRecordAgeInSeconds: 86_400,

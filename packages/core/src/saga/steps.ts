@@ -35,6 +35,26 @@ export const SagaInput = z.object({
 });
 export type SagaInput = z.infer<typeof SagaInput>;
 
+/**
+ * The saga takes one transfer per execution; the pipe's batch size is this, and the definition
+ * refuses any other batch (a larger one would otherwise drop all but the first transfer).
+ */
+export const SAGA_BATCH_SIZE = 1;
+
+/**
+ * What starts an execution — the one input contract of the state machine. EventBridge Pipes hands a
+ * Step Functions target the batch as one JSON array, "even if the batch size is 1" (AWS: "Amazon
+ * EventBridge Pipes batching and concurrency"), each element rendered by the input template. The
+ * sweep's restart sends exactly the same (a redrive sends no input: the execution keeps its own).
+ */
+export const ExecutionInput = z.tuple([SagaInput]);
+export type ExecutionInput = z.infer<typeof ExecutionInput>;
+
+/** The execution input for one transfer: what the pipe delivers and what the sweep restarts with. */
+export function executionInput(transfer: SagaInput): ExecutionInput {
+  return [{ transferId: transfer.transferId, senderUserId: transfer.senderUserId, receiverUserId: transfer.receiverUserId, amount: transfer.amount }];
+}
+
 /** What a wallet step leaves in the saga document. */
 export const WalletStepResult = z.object({
   transactionId: z.string(),

@@ -9,7 +9,7 @@
  */
 import { Log } from "../log.ts";
 import { Transfer } from "../transfer/transfer.ts";
-import type { SagaInput } from "./steps.ts";
+import { executionInput, type ExecutionInput } from "./steps.ts";
 export { DEFAULT_STUCK_AFTER_MINUTES } from "./steps.ts";
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED" | "PENDING_REDRIVE";
@@ -18,7 +18,8 @@ export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" |
 export interface ExecutionControl {
   describe(executionId: string): Promise<{ status: ExecutionStatus; redrivable: boolean } | undefined>;
   redrive(executionId: string): Promise<void>;
-  start(input: SagaInput): Promise<string>;
+  /** StartExecution with the state machine's one input contract (what the pipe sends too). */
+  start(input: ExecutionInput): Promise<string>;
 }
 
 /** A saga that fails again after this many redrives needs a person, not another redrive. */
@@ -59,12 +60,7 @@ export async function sweepStuckTransfers(input: { olderThanMs: number; control:
     await guarded(listed, async () => {
       const transfer = await reread(listed);
       if (!transfer) return;
-      const executionId = await input.control.start({
-        transferId: transfer.transferId,
-        senderUserId: transfer.senderUserId,
-        receiverUserId: transfer.receiverUserId,
-        amount: transfer.amount,
-      });
+      const executionId = await input.control.start(executionInput(transfer));
       record(transfer, "started", executionId);
     });
   }
