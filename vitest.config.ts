@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["packages/*/test/**/*.test.ts"],
-    globalSetup: ["packages/local/test/global-setup.ts"],
+    globalSetup: ["packages/local/test/global-setup.ts", "packages/infra-test/test/global-setup.ts"],
     setupFiles: ["packages/local/test/setup-env.ts"],
     // SST's Resource reads the environment once per module instance: inline it so each test
     // file (with its own database and table) gets a fresh one instead of a worker-wide copy.

@@ -1,9 +1,10 @@
-import { functionDefaults, walletEnvironment } from "./config";
+import { functionDefaults, functionVpc, walletEnvironment } from "./config";
 import { postgres, table, vpc } from "./storage";
 
 /** One user pool per stage; its `admin` group is what the dashboard's operators belong to. */
 export const userPool = new sst.aws.CognitoUserPool("Users", { usernames: ["email"] });
-export const userPoolClient = userPool.addClient("Dashboard");
+// Not "Dashboard": linkable components need app-wide unique names, and the StaticSite is "Dashboard".
+export const userPoolClient = userPool.addClient("DashboardClient");
 new aws.cognito.UserGroup("AdminGroup", { userPoolId: userPool.id, name: "admin", description: "Operators: read every wallet and transfer" });
 
 const issuer = $interpolate`https://cognito-idp.${aws.getRegionOutput().name}.amazonaws.com/${userPool.id}`;
@@ -15,7 +16,7 @@ export const apiFunction = new sst.aws.Function("ApiHandler", {
   timeout: "15 seconds",
   // The API reads and writes both stores: in the VPC for Postgres, DynamoDB via the gateway endpoint.
   link: [table, postgres],
-  vpc,
+  vpc: functionVpc(vpc),
   environment: {
     // The API maps the authorizer's verified claims to the caller and re-checks issuer and audience.
     AUTH_ISSUER: issuer,

@@ -1,7 +1,7 @@
 import { buildSagaDefinition } from "../packages/core/src/saga/definition";
 import { pipeSettings, sagaInputTemplate, transferInsertFilter } from "../packages/core/src/saga/pipe";
 import { SAGA_STEPS, type SagaStepKey } from "../packages/core/src/saga/steps";
-import { functionDefaults, settings, walletEnvironment } from "./config";
+import { functionDefaults, functionVpc, settings, walletEnvironment } from "./config";
 import { postgres, table, vpc } from "./storage";
 
 const pascal = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
@@ -20,14 +20,9 @@ export const stepFunctions = Object.fromEntries(
       description: step.description,
       timeout: "20 seconds",
       link: wallet ? [postgres] : [table],
-      vpc: wallet ? vpc : undefined,
+      // No reserved concurrency: connections are bounded by the pool and the database (infra/config.ts).
+      vpc: wallet ? functionVpc(vpc) : undefined,
       environment: wallet ? walletEnvironment : undefined,
-      transform: {
-        function: (args) => {
-          // Without the RDS proxy, bounded concurrency is what protects max_connections.
-          if (wallet && settings.walletFunctionConcurrency) args.reservedConcurrentExecutions = settings.walletFunctionConcurrency;
-        },
-      },
     });
     return [key, fn];
   }),
@@ -70,7 +65,7 @@ const functionArns = $util.all(
 export const stateMachine = new aws.sfn.StateMachine("Saga", {
   type: settings.workflowType,
   roleArn: sagaRole.arn,
-  definition: functionArns.apply((functions) => JSON.stringify(buildSagaDefinition({ functions, taskTimeoutSeconds: 30 }))),
+  definition: functionArns.apply((functions) => JSON.stringify(buildSagaDefinition({ functions, taskTimeoutSeconds: settings.sagaTaskTimeoutSeconds }))),
   loggingConfiguration: { logDestination: $interpolate`${logGroup.arn}:*`, includeExecutionData: true, level: "ERROR" },
   tracingConfiguration: { enabled: true },
 });
@@ -120,6 +115,12 @@ export const pipe = new aws.pipes.Pipe("TransferPipe", {
   },
 });
 
+/** Every alarm of the stage notifies this topic; its subscriber is per-stage configuration (ALARM_EMAIL). */
+export const alarmTopic = new aws.sns.Topic("Alarms");
+if (settings.alarmEmail) {
+  new aws.sns.TopicSubscription("AlarmsEmail", { topic: alarmTopic.arn, protocol: "email", endpoint: settings.alarmEmail });
+}
+
 new aws.cloudwatch.MetricAlarm("PipeDeadLettersAlarm", {
   alarmDescription: "A transfer's saga could not be started: see the pipe's dead-letter queue",
   namespace: "AWS/SQS",
@@ -130,6 +131,7 @@ new aws.cloudwatch.MetricAlarm("PipeDeadLettersAlarm", {
   evaluationPeriods: 1,
   threshold: 0,
   comparisonOperator: "GreaterThanThreshold",
+  alarmActions: [alarmTopic.arn],
 });
 
 /** A saga failure never reaches the pipe: a sweep finds transfers stuck in PROCESSING and redrives them. */

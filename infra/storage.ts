@@ -1,5 +1,5 @@
 import { TransfersTable } from "../packages/core/src/transfer/table";
-import { functionDefaults, isProduction, settings, walletEnvironment } from "./config";
+import { functionDefaults, functionVpc, isProduction, settings, walletEnvironment } from "./config";
 
 /** Transfers and idempotency records: one table, defined once in core, streamed to the saga. */
 export const table = new sst.aws.Dynamo("Transfers", {
@@ -25,21 +25,52 @@ new aws.ec2.VpcEndpoint("DynamoEndpoint", {
   routeTableIds: vpc.nodes.privateRouteTables.apply((tables) => tables.map((t) => t.id)),
 });
 
-/** Wallet balances, inbox and ledger. `sst dev` points the same link at a local Postgres. */
-export const postgres = new sst.aws.Postgres("Postgres", {
+/**
+ * `sst dev` links handlers to a local Postgres: the same `DATABASE_URL` that `pnpm start` uses
+ * (so both see one database), else the `DEV_POSTGRES_*` values, else the defaults below.
+ */
+function devPostgres() {
+  const url = process.env.DATABASE_URL ? new URL(process.env.DATABASE_URL) : undefined;
+  return {
+    host: url?.hostname ?? process.env.DEV_POSTGRES_HOST ?? "127.0.0.1",
+    port: Number(url?.port || process.env.DEV_POSTGRES_PORT || 5432),
+    username: url ? decodeURIComponent(url.username) : (process.env.DEV_POSTGRES_USER ?? "postgres"),
+    password: url ? decodeURIComponent(url.password) : (process.env.DEV_POSTGRES_PASSWORD ?? "postgres"),
+    database: url ? url.pathname.replace(/^\//, "") || "postgres" : (process.env.DEV_POSTGRES_DATABASE ?? "ewallet"),
+  };
+}
+
+/**
+ * Wallet balances, inbox and ledger on Aurora Serverless v2 (PostgreSQL). Non-production scales
+ * to 0 ACU and pauses when no connection is open; production keeps a floor behind RDS Proxy.
+ * Under `sst dev` no cluster is created: the link points at the local Postgres.
+ */
+export const postgres = new sst.aws.Aurora("Postgres", {
+  engine: "postgres",
   vpc,
-  proxy: settings.postgresProxy,
-  dev: {
-    host: process.env.DEV_POSTGRES_HOST ?? "127.0.0.1",
-    port: Number(process.env.DEV_POSTGRES_PORT ?? 5432),
-    username: process.env.DEV_POSTGRES_USER ?? "postgres",
-    password: process.env.DEV_POSTGRES_PASSWORD ?? "postgres",
-    database: process.env.DEV_POSTGRES_DATABASE ?? "ewallet",
+  proxy: settings.postgres.proxy,
+  scaling: {
+    min: `${settings.postgres.minAcu} ACU`,
+    max: `${settings.postgres.maxAcu} ACU`,
+    ...(settings.postgres.pauseAfterMinutes ? { pauseAfter: `${settings.postgres.pauseAfterMinutes} minutes` } : {}),
   },
+  dev: devPostgres(),
   transform: {
-    instance: (args) => {
+    cluster: (args) => {
       args.deletionProtection = isProduction;
       args.skipFinalSnapshot = !isProduction;
+    },
+    clusterParameterGroup: (args) => {
+      args.parameters = [
+        // The connection cap that replaces reserved Lambda concurrency (refusals are 53300, retried).
+        ...(settings.postgresMaxConnections
+          ? [{ name: "max_connections", value: String(settings.postgresMaxConnections), applyMethod: "pending-reboot" }]
+          : []),
+        // A frozen Lambda never runs its pool's idle timer: the server closes such sessions, so the cluster can pause.
+        ...(settings.postgresIdleSessionTimeoutMs
+          ? [{ name: "idle_session_timeout", value: String(settings.postgresIdleSessionTimeoutMs) }]
+          : []),
+      ];
     },
   },
 });
@@ -49,14 +80,19 @@ export const migrator = new sst.aws.Function("Migrator", {
   ...functionDefaults,
   handler: "packages/functions/src/migrate.handler",
   link: [postgres],
-  vpc,
+  vpc: functionVpc(vpc),
   timeout: "5 minutes",
-  environment: walletEnvironment,
+  // On deploy the cluster may be paused: this one connection may wait out the resume.
+  environment: { ...walletEnvironment, WALLET_CONNECT_TIMEOUT_SECONDS: "60" },
   copyFiles: [{ from: "packages/core/src/wallet/migrations", to: "migrations" }],
 });
 
-new aws.lambda.Invocation("MigratorRun", {
-  functionName: migrator.name,
-  // A new input each deploy makes Pulumi invoke it again; migrations are idempotent.
-  input: JSON.stringify({ deployedAt: Date.now() }),
-});
+// Under `sst dev` the local Postgres is already migrated by `pnpm start`, and a live stub's
+// invocation would wait for a dev session that has not started yet.
+if (!$dev) {
+  new aws.lambda.Invocation("MigratorRun", {
+    functionName: migrator.name,
+    // A new input each deploy makes Pulumi invoke it again; migrations are idempotent.
+    input: JSON.stringify({ deployedAt: Date.now() }),
+  });
+}

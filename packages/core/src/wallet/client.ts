@@ -12,10 +12,11 @@ const DEFAULT_POOL_MAX = 10;
 
 let client: postgres.Sql | undefined;
 
-function poolMax(): number {
-  const raw = process.env.WALLET_POOL_MAX;
+/** A positive integer from the environment (infra sets these per stage), else the default. */
+function envInteger(name: string, fallback: number): number {
+  const raw = process.env[name];
   const parsed = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
-  return Number.isInteger(parsed) && parsed > 0 ? parsed : DEFAULT_POOL_MAX;
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
 }
 
 export function db(): postgres.Sql {
@@ -27,13 +28,16 @@ export function db(): postgres.Sql {
     username,
     password,
     database,
-    max: poolMax(),
+    max: envInteger("WALLET_POOL_MAX", DEFAULT_POOL_MAX),
     // Behind RDS Proxy, named prepared statements pin each connection to one client and
     // defeat the proxy's multiplexing: infra turns them off where the proxy is used.
     prepare: process.env.WALLET_PREPARED_STATEMENTS !== "false",
-    // Release idle connections so a quiet instance does not pin server slots.
-    idle_timeout: 30,
-    connect_timeout: 10,
+    // Release idle connections so a quiet instance does not pin server slots (nor keep a
+    // scale-to-zero database awake).
+    idle_timeout: envInteger("WALLET_IDLE_TIMEOUT_SECONDS", 30),
+    // A connect that outlasts this fails as CONNECT_TIMEOUT, transient: e.g. while a paused
+    // Aurora cluster resumes (~15 s), the saga retries with backoff and the API answers 503.
+    connect_timeout: envInteger("WALLET_CONNECT_TIMEOUT_SECONDS", 10),
     // Migrations' "already exists, skipping" notices are noise.
     onnotice: () => {},
     // numeric stays a string (postgres.js default): amounts never pass through a float.

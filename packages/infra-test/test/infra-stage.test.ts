@@ -1,0 +1,83 @@
+/**
+ * A non-production stage, evaluated offline as `sst deploy --stage pr-42` would (see src/evaluate.ts).
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  alarmViolations, evaluate, expectedSagaDefinition, functions, leastPrivilegeViolations, named, ofType, pipeViolations,
+  postgresCluster, reservedConcurrency, vpcReachabilityViolations, type Evaluation,
+} from "../src/inspect.ts";
+
+let ev: Evaluation;
+beforeAll(async () => {
+  ev = await evaluate("pr-42", { env: { ALARM_EMAIL: "pr-42-alerts@example.com" } });
+}, 180_000);
+
+describe("infra, non-production stage", () => {
+  it("evaluates as the SST CLI would (e.g. no two linkable components share a name)", () => {
+    expect(ev.error).toBeUndefined();
+    expect(ev.ok).toBe(true);
+    expect(ofType(ev, "aws:lambda/function:Function").length).toBeGreaterThanOrEqual(11);
+  });
+
+  it("each function in the VPC reaches every service it calls without a NAT", () => {
+    expect(ofType(ev, "aws:ec2/natGateway:NatGateway")).toEqual([]);
+    expect(vpcReachabilityViolations(ev)).toEqual([]);
+    // The API is the one function that needs both stores: it is in the VPC and calls DynamoDB.
+    const apiHandler = functions(ev).find((fn) => fn.id === "ApiHandler")!;
+    expect(apiHandler.lambda.vpcConfig.subnetIds.length).toBeGreaterThan(0);
+    expect(apiHandler.actions.some((a) => a.startsWith("dynamodb:"))).toBe(true);
+  });
+
+  it("gives each step least privilege", () => {
+    expect(leastPrivilegeViolations(ev)).toEqual([]);
+  });
+
+  it("wires the pipe with core's filter, input template and settings", () => {
+    expect(pipeViolations(ev)).toEqual([]);
+  });
+
+  it("deploys core's state machine definition with the real function ARNs", () => {
+    const machine = named(ev, "aws:sfn/stateMachine:StateMachine", "Saga").inputs;
+    expect(JSON.parse(machine.definition)).toEqual(expectedSagaDefinition(ev));
+    expect(machine.type).toBe("STANDARD");
+  });
+
+  it("sends every alarm to the stage's topic, subscribed to the address configured for the stage", () => {
+    expect(ofType(ev, "aws:cloudwatch/metricAlarm:MetricAlarm").length).toBeGreaterThan(0);
+    expect(alarmViolations(ev)).toEqual([]);
+    const subscriptions = ofType(ev, "aws:sns/topicSubscription:TopicSubscription").map((s) => s.inputs);
+    expect(subscriptions).toEqual([expect.objectContaining({ protocol: "email", endpoint: "pr-42-alerts@example.com" })]);
+  });
+
+  it("reserves no concurrency; the pool and the database bound the connections instead", () => {
+    expect(reservedConcurrency(ev)).toBe(0);
+    const cluster = postgresCluster(ev);
+    expect(Number(cluster.parameters.max_connections)).toBeGreaterThan(0);
+    for (const fn of functions(ev).filter((f) => f.links.includes("Postgres"))) {
+      expect(fn.lambda.environment.variables.WALLET_POOL_MAX, fn.id).toBe("1");
+    }
+  });
+
+  it("runs Postgres on Aurora Serverless v2 at 0 ACU with auto-pause, without RDS Proxy", () => {
+    const cluster = postgresCluster(ev);
+    expect(cluster.engine).toBe("aurora-postgresql");
+    expect(cluster.instances).toEqual(["db.serverless"]);
+    expect(cluster.minAcu).toBe(0);
+    expect(cluster.secondsUntilAutoPause).toBeGreaterThanOrEqual(300);
+    expect(cluster.proxies).toBe(0);
+    // Sessions a frozen Lambda left open must not keep the cluster awake.
+    expect(Number(cluster.parameters.idle_session_timeout)).toBeGreaterThan(0);
+    expect(Number(cluster.parameters.idle_session_timeout)).toBeLessThan((cluster.secondsUntilAutoPause ?? 0) * 1000);
+    for (const fn of functions(ev).filter((f) => f.links.includes("Postgres"))) {
+      // A connect held by a resume (~15 s) times out inside the function's own timeout, as a transient error.
+      expect(Number(fn.lambda.environment.variables.WALLET_CONNECT_TIMEOUT_SECONDS), fn.id).toBeLessThan(fn.lambda.timeout);
+      expect(fn.lambda.environment.variables.WALLET_IDLE_TIMEOUT_SECONDS, fn.id).toBeDefined();
+    }
+  });
+
+  it("removes its data on `sst remove`", () => {
+    const cluster = named(ev, "aws:rds/cluster:Cluster", "PostgresCluster").inputs;
+    expect(cluster.deletionProtection).toBe(false);
+    expect(cluster.skipFinalSnapshot).toBe(true);
+  });
+});
