@@ -11,6 +11,7 @@ import { AppError } from "../error.ts";
 import { fn as validated, parse } from "../util/fn.ts";
 import { Amount, CURRENCY } from "../money.ts";
 import { UserId } from "../user.ts";
+import { IdempotencyKey as IdempotencyKeySchema } from "../idempotency.ts";
 import {
   DAY_MS,
   Dynamo,
@@ -103,11 +104,7 @@ export namespace Transfer {
   export type CreateInput = z.output<typeof CreateInput>;
 
   /** The client's Idempotency-Key header: 1–255 printable ASCII characters. */
-  export const IdempotencyKey = z
-    .string({ error: "the Idempotency-Key must be a string" })
-    .min(1, { error: "the Idempotency-Key must not be empty" })
-    .max(255, { error: "the Idempotency-Key must be at most 255 characters" })
-    .regex(/^[\x20-\x7E]+$/, { error: "the Idempotency-Key must be printable ASCII" });
+  export const IdempotencyKey = IdempotencyKeySchema;
 
   /** Who the key belongs to (e.g. the authenticated user); '#' would make keys ambiguous. */
   const Scope = z.string().regex(/^[\x21-\x22\x24-\x7E]{1,128}$/, {
