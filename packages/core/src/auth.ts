@@ -13,6 +13,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
 import { Actor } from "./actor.ts";
 import { AppError } from "./error.ts";
+import { UserId } from "./user.ts";
 
 type KeySet = ReturnType<typeof createLocalJWKSet> | ReturnType<typeof createRemoteJWKSet>;
 let cached: { config: string; issuer: string; audience: string; keys: KeySet } | undefined;
@@ -47,8 +48,14 @@ function actorFrom(payload: JWTPayload, audience: string): Actor {
     throw new AppError("unauthorized", "INVALID_TOKEN", "The token was issued for another audience");
   }
   if (!payload.sub) throw new AppError("unauthorized", "INVALID_TOKEN", "The token has no subject");
-  const admin = groupsOf((payload as { "cognito:groups"?: unknown })["cognito:groups"]).includes(Actor.ADMIN_GROUP);
-  return { type: "user", userId: payload.sub, admin };
+  // The wallet belongs to the user's handle, the pool's username (see README, "Identity"):
+  // `username` in access tokens, `cognito:username` in ID tokens — never the opaque `sub`.
+  const claims = payload as { username?: unknown; "cognito:username"?: unknown; "cognito:groups"?: unknown };
+  const username = typeof claims.username === "string" ? claims.username : claims["cognito:username"];
+  const userId = UserId.safeParse(username);
+  if (!userId.success) throw new AppError("unauthorized", "INVALID_TOKEN", "The token names no valid username");
+  const admin = groupsOf(claims["cognito:groups"]).includes(Actor.ADMIN_GROUP);
+  return { type: "user", userId: userId.data, admin };
 }
 
 /**

@@ -1,5 +1,5 @@
 /** `pnpm start`: the whole system offline, until Ctrl-C. */
-import { DEMO_USERS, startStack, type Stack } from "./stack.ts";
+import { DEMO_OPERATOR, DEMO_PASSWORD, DEMO_USERS, startStack, type Stack } from "./stack.ts";
 import { createDevIssuer, DEV_KEY_FILE } from "./dev-issuer.ts";
 import { startDashboard, type Dashboard } from "./web.ts";
 import { assertPortFree, StartError } from "./engines.ts";
@@ -43,18 +43,13 @@ try {
     log: (line) => console.log(JSON.stringify({ at: new Date().toISOString(), ...line })),
   });
 
-  // The dashboard reads everything as an operator and sends as each demo user (a week-long dev token each).
-  const ttlSeconds = 7 * 24 * 3600;
-  dashboard = await startDashboard({
-    port: dashboardPort,
-    apiUrl: stack.apiUrl,
-    adminToken: await issuer.sign("operator", { admin: true, ttlSeconds }),
-    userTokens: Object.fromEntries(await Promise.all(DEMO_USERS.map(async (userId) => [userId, await issuer.sign(userId, { ttlSeconds })]))),
-  });
+  // The dashboard holds no token: operators and users sign in (the development issuer's InitiateAuth).
+  dashboard = await startDashboard({ port: dashboardPort, apiUrl: stack.apiUrl, auth: stack.auth });
 
   console.log(`
 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s
-  Dashboard      ${dashboard.url}
+  Dashboard      ${dashboard.url}   (sign in as ${DEMO_OPERATOR}, or a demo user; password ${DEMO_PASSWORD})
+  Sign-in        ${stack.auth.url}   (Cognito InitiateAuth, app client ${stack.auth.clientId})
   API            ${stack.apiUrl}        (OpenAPI: ${stack.apiUrl}/openapi.json)
   DynamoDB Local ${stack.dynamoEndpoint}
   Postgres       postgres://${stack.postgres.username}@${stack.postgres.host}:${stack.postgres.port}/${stack.postgres.database}

@@ -8,11 +8,15 @@ import { serve, type ServerType } from "@hono/node-server";
 import { startDynamo, startPostgres, freePort, type Engine, type PostgresInfo } from "./engines.ts";
 import type { SagaRuntime, SagaRuntimeOptions } from "./saga-runtime.ts";
 import type { StreamPipe } from "./stream-pipe.ts";
-import { createDevIssuer, type DevIssuer } from "./dev-issuer.ts";
+import { createDevIssuer, type DevIssuer, type DevUser } from "./dev-issuer.ts";
 import { answerClientErrorsAsJson } from "./http-errors.ts";
 
 export const DEMO_USERS = ["alice", "bob", "carol", "dave"] as const;
 export const DEMO_BALANCE = "1000.00";
+/** The offline operator (admin group): it funds the demo wallets and signs in to the dashboard. */
+export const DEMO_OPERATOR = "operator";
+/** Every offline demo user's password for the development issuer's sign-in (never a cloud password). */
+export const DEMO_PASSWORD = "demo-password";
 
 export type Log = (line: Record<string, unknown>) => void;
 
@@ -22,8 +26,10 @@ export interface RuntimeOptions {
   /** Multiply retry waits (tests use a small factor). */
   retryScale?: number;
   definition?: SagaRuntimeOptions["definition"];
-  /** Demo wallets to open and fund from the treasury (idempotent). */
+  /** Demo wallets to open and fund from the treasury, through the API as anyone would (idempotent). */
   seed?: readonly string[];
+  /** Users the development issuer signs in (InitiateAuth); default: the seeded users and the operator, password DEMO_PASSWORD. */
+  users?: DevUser[];
   /** Run the stuck-transfer sweep this often (as the cloud's cron does); default: never. */
   sweep?: { everyMs: number; stuckAfterMs: number };
   /** Token issuer the API trusts; default: a fresh in-memory development issuer. */
@@ -33,6 +39,8 @@ export interface RuntimeOptions {
 
 export interface Runtime {
   apiUrl: string;
+  /** The development issuer's Cognito-compatible endpoint (InitiateAuth), and its app client id. */
+  auth: { url: string; clientId: string };
   saga: SagaRuntime;
   pipe: StreamPipe;
   /** A bearer token the API accepts for this user (admin: in the operators' group). */
@@ -59,11 +67,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const issuer = options.issuer ?? (await createDevIssuer());
   Object.assign(process.env, issuer.environment);
   // Imported only now: SST's Resource reads the environment when first imported.
-  const [{ migrate }, { ensureTable }, { Wallet }, { closeDb }, { stepHandlers }, { createApp }, { SagaRuntime }, { StreamPipe }, { Resource }] =
+  const [{ migrate }, { ensureTable }, { closeDb }, { stepHandlers }, { createApp }, { SagaRuntime }, { StreamPipe }, { Resource }] =
     await Promise.all([
       import("@ewallet/core/wallet/migrate"),
       import("./dynamo-table.ts"),
-      import("@ewallet/core/wallet/wallet"),
       import("@ewallet/core/wallet/client"),
       import("@ewallet/functions/steps/index"),
       import("@ewallet/functions/api/app"),
@@ -73,9 +80,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     ]);
   const log = options.log;
   await Promise.all([migrate(), ensureTable()]);
-  for (const userId of options.seed ?? []) {
-    await Wallet.openAccount({ userId });
-    await Wallet.deposit({ reference: `demo-seed-${userId}`, userId, amount: DEMO_BALANCE });
+  for (const user of options.users ?? [...(options.seed ?? []).map((username) => ({ username, password: DEMO_PASSWORD })), { username: DEMO_OPERATOR, password: DEMO_PASSWORD, groups: ["admin"] }]) {
+    issuer.addUser(user);
   }
 
   const saga = new SagaRuntime({ handlers: stepHandlers, retryScale: options.retryScale, definition: options.definition, log });
@@ -99,9 +105,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const s = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(s));
   });
   answerClientErrorsAsJson(server);
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const authEndpoint = await issuer.serve();
 
-  return {
-    apiUrl: `http://127.0.0.1:${port}`,
+  const runtime: Runtime = {
+    apiUrl,
+    auth: { url: authEndpoint.url, clientId: issuer.clientId },
     saga,
     pipe,
     token: (userId, tokenOptions) => issuer.sign(userId, tokenOptions),
@@ -115,6 +124,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     },
     async stop() {
       clearInterval(sweepTimer);
+      await authEndpoint.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       // Every transfer the API accepted gets its saga started and finished before we stop.
       await pipe.idle();
@@ -123,6 +133,42 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await closeDb();
     },
   };
+  // The demo wallets are opened and funded through the API, exactly as on a deployed stage.
+  if (options.seed?.length) {
+    try {
+      await seedWallets({ apiUrl, issuer, users: options.seed });
+    } catch (error) {
+      await runtime.stop().catch(() => {});
+      throw error;
+    }
+  }
+  return runtime;
+}
+
+/**
+ * Opens each user's wallet as that user (POST /accounts) and funds it as the operator
+ * (POST /accounts/{userId}/deposits, Idempotency-Key `demo-seed-<user>`): a restart on the
+ * same database replays the deposit instead of paying twice.
+ */
+export async function seedWallets(input: { apiUrl: string; issuer: DevIssuer; users: readonly string[]; amount?: string }) {
+  const operatorToken = await input.issuer.sign(DEMO_OPERATOR, { admin: true, ttlSeconds: 300 });
+  for (const userId of input.users) {
+    const calls: [string, RequestInit][] = [
+      ["/accounts", { method: "POST", headers: { authorization: `Bearer ${await input.issuer.sign(userId, { ttlSeconds: 300 })}` } }],
+      [
+        `/accounts/${encodeURIComponent(userId)}/deposits`,
+        {
+          method: "POST",
+          headers: { authorization: `Bearer ${operatorToken}`, "content-type": "application/json", "idempotency-key": `demo-seed-${userId}` },
+          body: JSON.stringify({ amount: input.amount ?? DEMO_BALANCE }),
+        },
+      ],
+    ];
+    for (const [path, init] of calls) {
+      const response = await fetch(`${input.apiUrl}${path}`, init);
+      if (!response.ok) throw new Error(`seeding ${userId}: ${init.method} ${path} answered ${response.status} ${await response.text()}`);
+    }
+  }
 }
 
 export interface StackOptions extends RuntimeOptions {

@@ -1,7 +1,7 @@
 /**
  * The dashboard offline: serves packages/web's built `dist/` (what S3/CloudFront serve in
- * the cloud) on 127.0.0.1, plus `GET /config.json` telling the page where the API is and
- * which tokens to use. Builds the dashboard first when `dist/` is missing or older than
+ * the cloud) on 127.0.0.1, plus `GET /config.json` telling the page where the API and the
+ * sign-in endpoint are (never a token: people sign in). Builds the dashboard first when `dist/` is missing or older than
  * its sources, so `pnpm start` works on a fresh clone.
  */
 import { serve, type ServerType } from "@hono/node-server";
@@ -20,10 +20,8 @@ export interface DashboardOptions {
   /** HTTP port; 0 or absent picks a free one. */
   port?: number;
   apiUrl: string;
-  /** Token the dashboard uses for reads (and to send when a sender has no token of its own). */
-  adminToken?: string;
-  /** Demo users' tokens: the new-transfer form sends as the sender. */
-  userTokens?: Record<string, string>;
+  /** The Cognito-compatible sign-in endpoint (InitiateAuth) and the dashboard's app client id. */
+  auth: { url: string; clientId: string };
   /** Serve this directory instead of packages/web/dist (then it is never built). */
   distDir?: string;
 }
@@ -108,8 +106,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   const config = JSON.stringify({
     apiUrl: options.apiUrl.replace(/\/+$/, ""),
-    ...(options.adminToken ? { adminToken: options.adminToken } : {}),
-    ...(options.userTokens ? { userTokens: options.userTokens } : {}),
+    auth: { endpoint: options.auth.url, clientId: options.auth.clientId },
   });
 
   async function file(path: string, cache: string): Promise<Response | undefined> {

@@ -61,10 +61,12 @@ describe("authentication", () => {
 describe("behind API Gateway's JWT authorizer", () => {
   // What hono/aws-lambda hands the app: the API Gateway event, whose authorizer verified the token.
   const gatewayEnv = (claims: Record<string, unknown>) => ({ event: { requestContext: { authorizer: { jwt: { claims } } } } });
-  const claimsOf = (sub: string, extra: Record<string, unknown> = {}) => ({
+  // The wallet is the username's (`username` in access tokens, `cognito:username` in ID tokens); `sub` is opaque.
+  const claimsOf = (username: string, extra: Record<string, unknown> = {}) => ({
     iss: process.env.AUTH_ISSUER,
     aud: process.env.AUTH_AUDIENCE,
-    sub,
+    sub: `sub-of-${username}`,
+    "cognito:username": username,
     exp: String(Math.floor(Date.now() / 1000) + 60),
     ...extra,
   });
@@ -86,8 +88,20 @@ describe("behind API Gateway's JWT authorizer", () => {
     expect(other.status).toBe(401);
     expect((await app.request("/accounts/alice", {}, gatewayEnv(claimsOf("alice", { aud: "another-client" })))).status).toBe(401);
     // Cognito access tokens carry the app client in client_id instead of aud.
-    const access = claimsOf("alice", { aud: undefined, client_id: process.env.AUTH_AUDIENCE, token_use: "access" });
+    const access = claimsOf("alice", { aud: undefined, "cognito:username": undefined, username: "alice", client_id: process.env.AUTH_AUDIENCE, token_use: "access" });
     expect((await app.request("/accounts/alice", {}, gatewayEnv(access))).status).toBe(200);
+  });
+
+  it("names the caller by username, never by the opaque sub", async () => {
+    const { createApp } = await import("@ewallet/functions/api/app");
+    const app = createApp();
+    // A subject that happens to equal someone's handle grants nothing: the username decides.
+    const carolWithAlicesSub = claimsOf("carol", { sub: "alice" });
+    expect((await app.request("/accounts/alice", {}, gatewayEnv(carolWithAlicesSub))).status).toBe(403);
+    const nameless = claimsOf("alice", { "cognito:username": undefined });
+    const refused = await app.request("/accounts/alice", {}, gatewayEnv(nameless));
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("INVALID_TOKEN");
   });
 });
 

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { Session } from "./auth.ts";
 import { createApi, type ApiError } from "./api.ts";
 import { ACCOUNTS_FAST_MS, AccountPanel, AccountsView } from "./Accounts.tsx";
 import type { ResolvedConfig } from "./config.ts";
@@ -24,60 +25,32 @@ function Logo() {
   );
 }
 
-function TokenBar({ config, unauthorized, onToken }: { config: ResolvedConfig; unauthorized: ApiError | undefined; onToken: (token: string | undefined) => void }) {
-  const [value, setValue] = useState("");
-  const needed = (config.deployed && !config.adminToken) || unauthorized;
-  if (!needed) return null;
-  if (unauthorized && config.tokenSource === "config") {
-    return (
-      <div className="tokenbar">
-        <span>
-          <strong>The API refused the configured token</strong> ({unauthorized.code}: {unauthorized.message}). Reload the page for fresh tokens, or check config.json.
-        </span>
-      </div>
-    );
-  }
-  return (
-    <form
-      className="tokenbar"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (value.trim()) onToken(value.trim());
-      }}
-    >
-      <span>
-        {unauthorized ? (
-          <>
-            <strong>The API refused the token</strong> ({unauthorized.code}: {unauthorized.message}).
-          </>
-        ) : (
-          <strong>This API needs an access token.</strong>
-        )}{" "}
-        Paste one (kept in this browser only):
-      </span>
-      <input type="password" aria-label="Access token" placeholder="eyJhbGciOi…" value={value} onChange={(e) => setValue(e.target.value)} />
-      <button className="btn primary small" type="submit">
-        Use token
-      </button>
-      {config.tokenSource === "pasted" ? (
-        <button className="btn ghost small" type="button" onClick={() => onToken(undefined)}>
-          Forget token
-        </button>
-      ) : null}
-    </form>
-  );
-}
-
-export function App({ config, onToken }: { config: ResolvedConfig; onToken: (token: string | undefined) => void }) {
-  const [unauthorized, setUnauthorized] = useState<ApiError | undefined>();
-  const api = useMemo(() => createApi(config, { onUnauthorized: setUnauthorized }), [config]);
+export function App({
+  config,
+  session,
+  getToken,
+  onSignOut,
+}: {
+  config: ResolvedConfig;
+  session: Session;
+  getToken: () => string | undefined;
+  onSignOut: (message?: string) => void;
+}) {
+  const admin = session.groups.includes("admin");
+  const onUnauthorized = useCallback((error: ApiError) => onSignOut(`The API refused your session (${error.code}: ${error.message}). Sign in again.`), [onSignOut]);
+  const api = useMemo(() => createApi(config, { getToken, onUnauthorized }), [config, getToken, onUnauthorized]);
   const [path, navigate] = useHashPath();
   const [, section = "transfers", id] = path.split("/").map((part) => decodeURIComponent(part));
   const [filters, setFilters] = useState<TransferFilters>({ status: "", user: "" });
   const [showNew, setShowNew] = useState(false);
   const [refreshToken, setRefreshToken] = useState(0);
 
-  const accounts = usePolling(`accounts:${refreshToken}`, () => api.listAccounts(), () => (section === "accounts" ? ACCOUNTS_FAST_MS : 10_000));
+  // Every account and the conservation totals are for operators; a user sees their own wallet.
+  const accounts = usePolling(
+    `accounts:${refreshToken}`,
+    () => (admin ? api.listAccounts() : new Promise<never>(() => {})),
+    () => (!admin ? null : section === "accounts" ? ACCOUNTS_FAST_MS : 10_000),
+  );
   // Entering the accounts view refreshes at once instead of at the next slow tick.
   const reloadAccounts = accounts.reload;
   const previousSection = useRef(section);
@@ -105,25 +78,46 @@ export function App({ config, onToken }: { config: ResolvedConfig; onToken: (tok
           <Logo />
           <span>
             <span className="brand-name">E-wallet</span>
-            <span className="brand-sub">Transfer saga · operator</span>
+            <span className="brand-sub">Transfer saga · {admin ? "operator" : "wallet"}</span>
           </span>
         </a>
         <nav className="tabs">
           <a href="#/transfers" className={section === "transfers" ? "active" : ""}>
             Transfers
           </a>
-          <a href="#/accounts" className={section === "accounts" ? "active" : ""}>
-            Accounts
-          </a>
+          {admin ? (
+            <a href="#/accounts" className={section === "accounts" ? "active" : ""}>
+              Accounts
+            </a>
+          ) : (
+            <a href={`#/accounts/${encodeURIComponent(session.username)}`} className={section === "accounts" ? "active" : ""}>
+              My wallet
+            </a>
+          )}
         </nav>
         <div className="topbar-right">
-          <a href="#/accounts" className="pill-link" title="Open the accounts view">
-            <ConservationBadge totals={accounts.data?.totals} />
-          </a>
-          <span className="api-host mono" title={`API ${config.apiUrl}${config.adminToken ? " · authenticated" : ""}`}>
-            <span className={`dot ${accounts.error ? "bad" : accounts.data ? "ok" : ""}`} />
+          {admin ? (
+            <a href="#/accounts" className="pill-link" title="Open the accounts view">
+              <ConservationBadge totals={accounts.data?.totals} />
+            </a>
+          ) : null}
+          <span className="api-host mono" title={`API ${config.apiUrl}`}>
+            <span className={`dot ${accounts.error ? "bad" : accounts.data || !admin ? "ok" : ""}`} />
             {host}
           </span>
+          <span
+            className="session mono"
+            data-testid="session"
+            data-username={session.username}
+            data-admin={admin ? "true" : "false"}
+            title={`Signed in as ${session.username}${admin ? " (operator)" : ""}; session renewed before ${new Date(session.expiresAt).toLocaleTimeString()}`}
+          >
+            {session.username}
+            {admin ? " · operator" : ""}
+          </span>
+          <button className="btn ghost small" onClick={() => onSignOut()} data-testid="sign-out">
+            Sign out
+          </button>
           <button className="btn primary" onClick={() => setShowNew(true)} data-testid="open-new-transfer">
             <svg className="btn-icon" viewBox="0 0 16 16" aria-hidden>
               <path d="M8 3v10M3 8h10" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
@@ -132,18 +126,10 @@ export function App({ config, onToken }: { config: ResolvedConfig; onToken: (tok
           </button>
         </div>
       </header>
-      <TokenBar
-        config={config}
-        unauthorized={unauthorized}
-        onToken={(token) => {
-          setUnauthorized(undefined);
-          onToken(token);
-        }}
-      />
 
       {section === "accounts" ? (
         <main className={`page ${id ? "with-panel" : ""}`}>
-          <AccountsView accounts={accounts} selectedUser={id} onSelect={(userId) => navigate(`/accounts/${encodeURIComponent(userId)}`)} />
+          {admin ? <AccountsView accounts={accounts} selectedUser={id} onSelect={(userId) => navigate(`/accounts/${encodeURIComponent(userId)}`)} /> : null}
           {id ? <AccountPanel key={id} api={api} userId={id} onClose={() => navigate("/accounts")} onTransfer={(transferId) => navigate(`/transfers/${transferId}`)} /> : null}
         </main>
       ) : (
@@ -172,7 +158,7 @@ export function App({ config, onToken }: { config: ResolvedConfig; onToken: (tok
       {showNew ? (
         <NewTransferDialog
           api={api}
-          config={config}
+          sender={session.username}
           knownUsers={knownUsers}
           onClose={() => setShowNew(false)}
           onCreated={(created) => {

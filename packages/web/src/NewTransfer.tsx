@@ -1,14 +1,14 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, newIdempotencyKey, type Api, type NewTransfer } from "./api.ts";
-import type { ResolvedConfig } from "./config.ts";
 import type { CreatedTransfer } from "./types.ts";
 import { Money, Parties } from "./ui.tsx";
 
 type Field = keyof NewTransfer;
 const FIELDS: Field[] = ["senderUserId", "receiverUserId", "amount"];
 
-export function NewTransferDialog({ api, config, knownUsers, onClose, onCreated }: { api: Api; config: ResolvedConfig; knownUsers: string[]; onClose: () => void; onCreated: (created: CreatedTransfer) => void }) {
-  const [form, setForm] = useState<NewTransfer>({ senderUserId: knownUsers[0] ?? "", receiverUserId: knownUsers[1] ?? "", amount: "" });
+/** A transfer from the signed-in user's own wallet (the only one they may send from). */
+export function NewTransferDialog({ api, sender, knownUsers, onClose, onCreated }: { api: Api; sender: string; knownUsers: string[]; onClose: () => void; onCreated: (created: CreatedTransfer) => void }) {
+  const [form, setForm] = useState<NewTransfer>({ senderUserId: sender, receiverUserId: knownUsers.find((u) => u !== sender) ?? "", amount: "" });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
   const [lastKey, setLastKey] = useState<string | undefined>();
@@ -26,8 +26,7 @@ export function NewTransferDialog({ api, config, knownUsers, onClose, onCreated 
     const key = FIELDS.includes(f.path as Field) ? f.path : "(other)";
     fieldErrors.set(key, [...(fieldErrors.get(key) ?? []), key === "(other)" && f.path !== "(root)" ? `${f.path}: ${f.message}` : f.message]);
   }
-  const senderToken = config.userTokens[form.senderUserId.trim()];
-  const actingAs = senderToken ? form.senderUserId.trim() : config.adminToken ? "operator (admin token)" : "anonymous (no token)";
+  const actingAs = sender;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -47,13 +46,14 @@ export function NewTransferDialog({ api, config, knownUsers, onClose, onCreated 
     }
   }
 
-  const input = (field: Field, label: string, extra: { placeholder?: string; inputMode?: "decimal"; list?: string; autoFocus?: boolean } = {}) => {
+  const input = (field: Field, label: string, extra: { placeholder?: string; inputMode?: "decimal"; list?: string; autoFocus?: boolean; readOnly?: boolean } = {}) => {
     const errors = fieldErrors.get(field);
     return (
       <label className={`field ${errors ? "invalid" : ""}`} data-field={field}>
         <span className="field-label">{label}</span>
         <input
-          ref={field === "senderUserId" ? first : undefined}
+          ref={field === "receiverUserId" ? first : undefined}
+          readOnly={extra.readOnly}
           name={field}
           value={form[field]}
           autoComplete="off"
@@ -88,21 +88,15 @@ export function NewTransferDialog({ api, config, knownUsers, onClose, onCreated 
         </header>
         <div className="dialog-body">
           <div className="field-row">
-            {input("senderUserId", "From", { placeholder: "alice", list: "known-users-form" })}
-            <button
-              type="button"
-              className="icon-btn swap"
-              title="Swap sender and receiver"
-              aria-label="Swap sender and receiver"
-              onClick={() => setForm({ ...form, senderUserId: form.receiverUserId, receiverUserId: form.senderUserId })}
-            >
-              ⇄
-            </button>
+            {input("senderUserId", "From (you)", { readOnly: true })}
+            <span className="icon-btn swap" aria-hidden>
+              →
+            </span>
             {input("receiverUserId", "To", { placeholder: "bob", list: "known-users-form" })}
           </div>
           {input("amount", "Amount (EUR)", { placeholder: "10.00", inputMode: "decimal" })}
           <datalist id="known-users-form">
-            {knownUsers.map((u) => (
+            {knownUsers.filter((u) => u !== sender).map((u) => (
               <option key={u} value={u} />
             ))}
           </datalist>

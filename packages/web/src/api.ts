@@ -1,7 +1,7 @@
 /**
- * The ONE module that talks to the API. Every call sends `Authorization: Bearer <token>`
- * when a token is known: reads use the admin token; a new transfer uses the sender's own
- * token (a caller may only send from their own wallet), falling back to the admin token.
+ * The ONE module that talks to the API. Every call sends `Authorization: Bearer <token>` with
+ * the signed-in user's current access token (read at each call, so a refreshed token is used
+ * at once). A transfer is sent as the signed-in user: only a wallet's owner may send from it.
  * Errors always surface as ApiError with the API's `{ error: { code, message, fields? } }`.
  */
 import type { ResolvedConfig } from "./config.ts";
@@ -61,10 +61,10 @@ const TIMEOUT_MS = 15_000;
 
 export type Api = ReturnType<typeof createApi>;
 
-export function createApi(config: ResolvedConfig, events: { onUnauthorized?: (error: ApiError) => void } = {}) {
+export function createApi(config: ResolvedConfig, auth: { getToken: () => string | undefined; onUnauthorized?: (error: ApiError) => void }) {
   async function request<T>(method: "GET" | "POST", path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}): Promise<T> {
     const headers: Record<string, string> = { accept: "application/json", ...options.headers };
-    const token = options.token ?? config.adminToken;
+    const token = options.token ?? auth.getToken();
     if (token) headers.authorization = `Bearer ${token}`;
     if (options.body !== undefined) headers["content-type"] = "application/json";
     let response: Response;
@@ -94,7 +94,7 @@ export function createApi(config: ResolvedConfig, events: { onUnauthorized?: (er
       const error = isErrorBody(body)
         ? new ApiError(response.status, body.error.code, body.error.message, body.error.fields ?? [])
         : new ApiError(response.status, `HTTP_${response.status}`, text.slice(0, 200) || response.statusText || `HTTP ${response.status}`);
-      if (response.status === 401) events.onUnauthorized?.(error);
+      if (response.status === 401) auth.onUnauthorized?.(error);
       throw error;
     }
     return body as T;
@@ -123,8 +123,7 @@ export function createApi(config: ResolvedConfig, events: { onUnauthorized?: (er
     },
     /** One submission, one fresh Idempotency-Key. */
     createTransfer(input: NewTransfer, idempotencyKey = newIdempotencyKey()) {
-      const token = config.userTokens[input.senderUserId] ?? config.adminToken;
-      return request<CreatedTransfer>("POST", "/transfers", { body: input, token, headers: { "idempotency-key": idempotencyKey } });
+      return request<CreatedTransfer>("POST", "/transfers", { body: input, headers: { "idempotency-key": idempotencyKey } });
     },
   };
 }

@@ -1,43 +1,25 @@
 /**
- * Where the API is and which tokens to use. `./config.json` sits next to index.html
- * (offline the local stack serves it; a cloud deploy may omit it). A build-time
- * VITE_API_URL (cloud deploy) wins over the file's apiUrl; when no token comes with
- * it, the operator pastes one, kept in localStorage.
+ * Where the API and the sign-in service are. `./config.json` sits next to index.html (offline
+ * the local stack serves it); a cloud build sets VITE_API_URL, VITE_AUTH_ENDPOINT and
+ * VITE_AUTH_CLIENT_ID instead. No token ever comes from here: people sign in.
  */
+export interface AuthConfig {
+  /** Cognito's user-pool API endpoint (https://cognito-idp.<region>.amazonaws.com/), or the development issuer's. */
+  endpoint: string;
+  /** The dashboard's app client id. */
+  clientId: string;
+}
+
 export interface DashboardConfig {
   apiUrl: string;
-  adminToken?: string;
-  userTokens?: Record<string, string>;
+  auth?: Partial<AuthConfig>;
 }
 
 export interface ResolvedConfig {
   apiUrl: string;
-  /** Token for reads (and for creating transfers when the sender has no token of their own). */
-  adminToken?: string;
-  userTokens: Record<string, string>;
-  /** Where adminToken came from. */
-  tokenSource: "config" | "pasted" | "none";
-  /** Built for a deployed API (VITE_API_URL): tokens may have to be pasted. */
+  auth: AuthConfig;
+  /** Built for a deployed API (VITE_API_URL). */
   deployed: boolean;
-}
-
-const TOKEN_KEY = "ewallet.dashboard.accessToken";
-
-export function storedToken(): string | undefined {
-  try {
-    return localStorage.getItem(TOKEN_KEY)?.trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function storeToken(token: string | undefined) {
-  try {
-    if (token?.trim()) localStorage.setItem(TOKEN_KEY, token.trim());
-    else localStorage.removeItem(TOKEN_KEY);
-  } catch {
-    // Storage disabled: the token lives for this page only.
-  }
 }
 
 async function readConfigFile(): Promise<Partial<DashboardConfig>> {
@@ -53,22 +35,19 @@ async function readConfigFile(): Promise<Partial<DashboardConfig>> {
 
 export class ConfigError extends Error {}
 
+const env = (name: string) => (import.meta.env[name] as string | undefined)?.trim() || undefined;
+
 export async function loadConfig(): Promise<ResolvedConfig> {
   const file = await readConfigFile();
-  const envUrl = (import.meta.env.VITE_API_URL as string | undefined)?.trim() || undefined;
+  const envUrl = env("VITE_API_URL");
   const apiUrl = (envUrl ?? (typeof file.apiUrl === "string" ? file.apiUrl : "")).replace(/\/+$/, "");
   if (!apiUrl) {
-    throw new ConfigError("No API URL: serve a config.json with { apiUrl } next to index.html, or build with VITE_API_URL.");
+    throw new ConfigError("No API URL: serve a config.json with { apiUrl, auth } next to index.html, or build with VITE_API_URL.");
   }
-  const userTokens =
-    file.userTokens && typeof file.userTokens === "object" ? Object.fromEntries(Object.entries(file.userTokens).filter(([, t]) => typeof t === "string" && t)) : {};
-  const configured = typeof file.adminToken === "string" && file.adminToken ? file.adminToken : undefined;
-  const pasted = configured ? undefined : storedToken();
-  return {
-    apiUrl,
-    adminToken: configured ?? pasted,
-    userTokens,
-    tokenSource: configured ? "config" : pasted ? "pasted" : "none",
-    deployed: Boolean(envUrl),
-  };
+  const endpoint = env("VITE_AUTH_ENDPOINT") ?? (typeof file.auth?.endpoint === "string" ? file.auth.endpoint : "");
+  const clientId = env("VITE_AUTH_CLIENT_ID") ?? (typeof file.auth?.clientId === "string" ? file.auth.clientId : "");
+  if (!endpoint || !clientId) {
+    throw new ConfigError("No sign-in service: config.json needs auth { endpoint, clientId }, or build with VITE_AUTH_ENDPOINT and VITE_AUTH_CLIENT_ID.");
+  }
+  return { apiUrl, auth: { endpoint, clientId }, deployed: Boolean(envUrl) };
 }

@@ -12,6 +12,7 @@ import { storeCall } from "../transient.ts";
 import { fn as validated, parse } from "../util/fn.ts";
 import { Amount, CURRENCY } from "../money.ts";
 import { UserId } from "../user.ts";
+import { IdempotencyKey as IdempotencyKeySchema } from "../idempotency.ts";
 import {
   DAY_MS,
   Dynamo,
@@ -104,19 +105,8 @@ export namespace Transfer {
     });
   export type CreateInput = z.output<typeof CreateInput>;
 
-  /**
-   * The client's Idempotency-Key header: exactly one, 1–255 printable ASCII characters without a
-   * comma. HTTP joins repeated header lines with ", " (RFC 9110 §5.3; Node and API Gateway both do),
-   * so two keys would otherwise arrive as one key "A, B" and move money under a key nobody sent.
-   */
-  export const IdempotencyKey = z
-    .string({ error: "the Idempotency-Key must be a string" })
-    .min(1, { error: "the Idempotency-Key must not be empty" })
-    .max(255, { error: "the Idempotency-Key must be at most 255 characters" })
-    .regex(/^[\x20-\x7E]+$/, { error: "the Idempotency-Key must be printable ASCII" })
-    .refine((key) => !key.includes(","), {
-      error: "send exactly one Idempotency-Key header, without commas (repeated headers arrive joined by commas)",
-    });
+  /** The client's Idempotency-Key header (core's one definition, shared with deposits). */
+  export const IdempotencyKey = IdempotencyKeySchema;
 
   /** Who the key belongs to (e.g. the authenticated user); '#' would make keys ambiguous. */
   const Scope = z.string().regex(/^[\x21-\x22\x24-\x7E]{1,128}$/, {

@@ -162,19 +162,22 @@ export namespace Wallet {
 
   // ---------------------------------------------------------------- accounts
 
-  export const openAccount = fn(z.object({ userId: UserId }), async ({ userId }): Promise<Info> => {
+  /** Opens the user's account unless it exists; `created` tells which (POST /accounts: 201 or 200). */
+  export const open = fn(z.object({ userId: UserId }), async ({ userId }): Promise<{ account: Info; created: boolean }> => {
     const sql = db();
     const [created] = await sql<AccountRow[]>`
       insert into wallet.account (user_id) values (${userId})
       on conflict (user_id) do nothing
       returning user_id, kind, status, balance, created_at`;
-    if (created) return toInfo(created);
+    if (created) return { account: toInfo(created), created: true };
     // Already there (possibly inserted a moment ago by a concurrent call): read it in a fresh snapshot.
     const [existing] = await sql<AccountRow[]>`
       select user_id, kind, status, balance, created_at from wallet.account where user_id = ${userId}`;
     if (!existing) throw new Error(`account ${userId} vanished after a conflicting insert`);
-    return toInfo(existing);
+    return { account: toInfo(existing), created: false };
   });
+
+  export const openAccount = fn(z.object({ userId: UserId }), async (input): Promise<Info> => (await open(input)).account);
 
   export const closeAccount = fn(z.object({ userId: UserId }), async ({ userId }): Promise<Info> => {
     const [row] = await db()<AccountRow[]>`
@@ -628,6 +631,29 @@ export namespace Wallet {
         order by l.id desc
         limit ${limit}`;
       return rows.map(toEntry);
+    });
+  }
+
+  /** The entry an operation (inbox key, e.g. `DEPOSIT#ref`) wrote on this user's account, if any. */
+  export function entry(transactionId: string, userId: string): Promise<LedgerEntry | undefined> {
+    return wrap(async () => {
+      const [row] = await db()<LedgerRow[]>`
+        select l.id::text as id, a.user_id, l.transaction_id, l.transfer_id, l.kind, l.amount, l.balance_after, l.at
+        from wallet.ledger_entry l
+        join wallet.account a on a.id = l.account_id
+        where l.transaction_id = ${transactionId} and a.user_id = ${userId}`;
+      return row && toEntry(row);
+    });
+  }
+
+  /** Who and how much an operation already recorded in the inbox was for (undefined: not recorded). */
+  export function recorded(transactionId: string): Promise<{ userId: string | null; amount: string; outcome: OutcomeKind } | undefined> {
+    return wrap(async () => {
+      const [row] = await db()<{ user_id: string | null; amount: string; outcome: OutcomeKind }[]>`
+        select a.user_id, i.amount, i.outcome
+        from wallet.inbox i left join wallet.account a on a.id = i.account_id
+        where i.transaction_id = ${transactionId}`;
+      return row && { userId: row.user_id, amount: normalize(row.amount), outcome: row.outcome };
     });
   }
 

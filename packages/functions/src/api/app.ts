@@ -14,6 +14,7 @@ import { RETRY_AFTER_SECONDS, toTransientError } from "@ewallet/core/transient";
 import { LIST_LIMIT_MAX, Transfer } from "@ewallet/core/transfer/transfer";
 import { Wallet } from "@ewallet/core/wallet/wallet";
 import { UserId } from "@ewallet/core/user";
+import { registerOnboardingRoutes } from "./onboarding.ts";
 
 const STATUS_BY_KIND: Record<ErrorKind, 400 | 401 | 403 | 404 | 409 | 422 | 503> = {
   validation: 400,
@@ -270,6 +271,8 @@ export function createApp() {
     const ledger = await Wallet.ledger(userId, { limit: limit ?? 50 });
     return c.json({ ...account, ledger }, 200);
   });
+
+  registerOnboardingRoutes(app, errorResponses);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {
