@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { pipeSettings, sagaInputTemplate, transferInsertFilter } from "@ewallet/core/saga/pipe";
-import { SagaInput } from "@ewallet/core/saga/steps";
-import { matchesPattern, renderInputTemplate } from "../src/pipe-emulation.ts";
+import { ExecutionInput, SagaInput } from "@ewallet/core/saga/steps";
+import type { _Record } from "@aws-sdk/client-dynamodb-streams";
+import { matchesPattern, pipesDynamoDBEvent, renderInputTemplate, renderTargetInput } from "../src/pipe-emulation.ts";
 
 function record(eventName: string, image: Record<string, { S: string }>) {
   return {
@@ -49,5 +50,107 @@ describe("pipe filter and input template", () => {
 
   it("pins the pipe settings the cloud pipe uses", () => {
     expect(pipeSettings).toMatchObject({ startingPosition: "TRIM_HORIZON", invocationType: "FIRE_AND_FORGET", batchSize: 1 });
+  });
+});
+
+/**
+ * AWS: "Amazon DynamoDB stream as a source" (EventBridge Pipes),
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-dynamodb.html — "Example event":
+ * the first record of the page's sample batch, as received by the pipe.
+ */
+const awsExampleEvent = {
+  eventID: "1",
+  eventVersion: "1.0",
+  dynamodb: {
+    Keys: { Id: { N: "101" } },
+    NewImage: { Message: { S: "New item!" }, Id: { N: "101" } },
+    StreamViewType: "NEW_AND_OLD_IMAGES",
+    SequenceNumber: "111",
+    SizeBytes: 26,
+  },
+  awsRegion: "us-west-2",
+  eventName: "INSERT",
+  eventSourceARN: "arn:aws:dynamodb:us-east-1:111122223333:table/EventSourceTable",
+  eventSource: "aws:dynamodb",
+};
+
+describe("conformance: the Pipes event of a DynamoDB stream record", () => {
+  it("is AWS's example event when made from the same record as the SDK reads it", () => {
+    // GetRecords through the SDK: the same fields, as the SDK types them.
+    const sdkRecord: _Record = {
+      eventID: "1",
+      eventVersion: "1.0",
+      eventName: "INSERT",
+      eventSource: "aws:dynamodb",
+      awsRegion: "us-west-2",
+      dynamodb: {
+        Keys: { Id: { N: "101" } },
+        NewImage: { Message: { S: "New item!" }, Id: { N: "101" } },
+        StreamViewType: "NEW_AND_OLD_IMAGES",
+        SequenceNumber: "111",
+        SizeBytes: 26,
+      },
+    };
+    expect(pipesDynamoDBEvent(sdkRecord, awsExampleEvent.eventSourceARN)).toEqual(awsExampleEvent);
+  });
+
+  /**
+   * AWS: "StreamRecord" (DynamoDB Streams API Reference),
+   * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html —
+   * ApproximateCreationDateTime: "The approximate date and time when the stream record was created, in UNIX
+   * epoch time format and rounded down to the closest second. Some tools and SDKs may convert this value to a
+   * different format" (the JavaScript SDK makes it a Date); binary values travel base64-encoded in JSON.
+   */
+  it("carries ApproximateCreationDateTime as epoch seconds and binary attributes as base64, as on the wire", () => {
+    const event = pipesDynamoDBEvent(
+      {
+        ...{ eventID: "2", eventVersion: "1.1", eventName: "INSERT", eventSource: "aws:dynamodb", awsRegion: "eu-west-1" },
+        dynamodb: {
+          ApproximateCreationDateTime: new Date("2026-11-27T20:00:00.900Z"),
+          Keys: { pk: { S: "a" } },
+          NewImage: { pk: { S: "a" }, blob: { B: new Uint8Array([1, 2, 3]) }, nested: { M: { n: { N: "1.5" }, l: { L: [{ BOOL: true }, { NULL: true }] } } } },
+          SequenceNumber: "000000000000000000001",
+          SizeBytes: 40,
+          StreamViewType: "NEW_IMAGE",
+        },
+      },
+      "arn:aws:dynamodb:eu-west-1:123456789012:table/t/stream/2026-11-27T00:00:00.000",
+    );
+    expect(event.dynamodb.ApproximateCreationDateTime).toBe(Math.floor(Date.parse("2026-11-27T20:00:00Z") / 1000));
+    expect(event.dynamodb.NewImage).toEqual({
+      pk: { S: "a" },
+      blob: { B: "AQID" },
+      nested: { M: { n: { N: "1.5" }, l: { L: [{ BOOL: true }, { NULL: true }] } } },
+    });
+  });
+});
+
+/**
+ * AWS: "Amazon EventBridge Pipes batching and concurrency",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html —
+ * "Input transformers are applied separately on each individual JSON record in the array, not the array as
+ * a whole. [...] If the enrichment or target doesn't have a batch API but receives full JSON payloads, such
+ * as Lambda and Step Functions, the entire JSON array is sent in one request. The request will be sent as a
+ * JSON array even if the batch size is 1."
+ */
+describe("conformance: what the pipe's Step Functions target receives", () => {
+  const transferEvent = (transferId: string) => ({
+    ...awsExampleEvent,
+    dynamodb: { ...awsExampleEvent.dynamodb, Keys: { pk: transferImage.pk, sk: transferImage.sk }, NewImage: { ...transferImage, transferId: { S: transferId } } },
+  });
+
+  it("is a JSON array even for a batch of one, each record rendered by the input template on its own", () => {
+    const one = renderTargetInput(sagaInputTemplate, [transferEvent("01JA")]);
+    expect(one).toEqual([{ transferId: "01JA", senderUserId: "alice", receiverUserId: "bob", amount: "10.00" }]);
+    expect(ExecutionInput.safeParse(one).success).toBe(true);
+    const two = renderTargetInput(sagaInputTemplate, [transferEvent("01JA"), transferEvent("01JB")]);
+    expect(two).toEqual([expect.objectContaining({ transferId: "01JA" }), expect.objectContaining({ transferId: "01JB" })]);
+    // Without a template the events themselves go in the array.
+    expect(renderTargetInput(undefined, [awsExampleEvent])).toEqual([awsExampleEvent]);
+  });
+
+  it("keeps exactly the INSERT of a transfer, filtering the Pipes event (not the SDK record)", () => {
+    expect(matchesPattern(transferInsertFilter, transferEvent("01JA"))).toBe(true);
+    expect(matchesPattern(transferInsertFilter, awsExampleEvent)).toBe(false);
   });
 });

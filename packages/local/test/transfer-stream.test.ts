@@ -15,6 +15,13 @@ import { describe, expect, it } from "vitest";
 import { Dynamo } from "@ewallet/core/transfer/entities";
 import { ENTITY_ATTRIBUTE, IDEMPOTENCY_ENTITY, TRANSFER_ENTITY } from "@ewallet/core/transfer/table";
 import { Transfer } from "@ewallet/core/transfer/transfer";
+import { transferInsertFilter } from "@ewallet/core/saga/pipe";
+import { matchesPattern, pipesDynamoDBEvent } from "../src/pipe-emulation.ts";
+
+async function streamArn() {
+  const table = await Dynamo.client().send(new DescribeTableCommand({ TableName: Dynamo.tableName() }));
+  return table.Table!.LatestStreamArn!;
+}
 
 async function streamRecords(): Promise<_Record[]> {
   const table = await Dynamo.client().send(new DescribeTableCommand({ TableName: Dynamo.tableName() }));
@@ -79,5 +86,45 @@ describe("the transfers table's stream", () => {
 
     // The status change is a MODIFY, which the pipe ignores.
     expect(records.filter((r) => r.eventName === "MODIFY").map((r) => r.dynamodb?.NewImage?.status)).toEqual([{ S: "PROCESSING" }]);
+  });
+});
+
+/**
+ * AWS: "Amazon DynamoDB stream as a source" (EventBridge Pipes),
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-dynamodb.html — "Example event": each
+ * record has eventID, eventVersion, dynamodb { Keys, NewImage, StreamViewType, SequenceNumber, SizeBytes },
+ * awsRegion, eventName, eventSourceARN and eventSource "aws:dynamodb"; plus ApproximateCreationDateTime in
+ * epoch seconds ("StreamRecord", DynamoDB Streams API Reference,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html).
+ */
+describe("conformance: a real stream record as the pipe sees it", () => {
+  it("has the Pipes event shape of AWS's example, and core's filter keeps it", async () => {
+    const { transfer } = await Transfer.create({
+      scope: "public",
+      idempotencyKey: "pipes-shape-test",
+      request: { senderUserId: "carol", receiverUserId: "dave", amount: "1.25" },
+    });
+    const arn = await streamArn();
+    const record = (await streamRecords()).find(
+      (r) => r.eventName === "INSERT" && r.dynamodb?.NewImage?.transferId?.S === transfer.transferId && r.dynamodb.NewImage[ENTITY_ATTRIBUTE]?.S === TRANSFER_ENTITY,
+    )!;
+    const event = pipesDynamoDBEvent(record, arn);
+    expect(Object.keys(event).sort()).toEqual(["awsRegion", "dynamodb", "eventID", "eventName", "eventSource", "eventSourceARN", "eventVersion"]);
+    expect(Object.keys(event.dynamodb).sort()).toEqual(["ApproximateCreationDateTime", "Keys", "NewImage", "SequenceNumber", "SizeBytes", "StreamViewType"]);
+    expect(event).toMatchObject({
+      eventID: expect.any(String),
+      eventVersion: expect.any(String),
+      eventName: "INSERT",
+      eventSource: "aws:dynamodb",
+      awsRegion: expect.any(String),
+      eventSourceARN: arn,
+      dynamodb: { SequenceNumber: expect.any(String), SizeBytes: expect.any(Number), StreamViewType: "NEW_IMAGE" },
+    });
+    const seconds = event.dynamodb.ApproximateCreationDateTime!;
+    expect(Number.isInteger(seconds)).toBe(true);
+    expect(Math.abs(seconds - Date.now() / 1000)).toBeLessThan(120);
+    // Plain JSON, as Pipes receives it: nothing the SDK deserialised into objects (no Date, no Uint8Array).
+    expect(JSON.parse(JSON.stringify(event))).toEqual(event);
+    expect(matchesPattern(transferInsertFilter, event), JSON.stringify(event)).toBe(true);
   });
 });
