@@ -6,6 +6,7 @@ import {
   alarmViolations, evaluate, expectedSagaDefinition, functions, leastPrivilegeViolations, named, ofType, pipeViolations,
   postgresCluster, reservedConcurrency, vpcReachabilityViolations, type Evaluation,
 } from "../src/inspect.ts";
+import { costViolations } from "../src/cost.ts";
 
 let ev: Evaluation;
 beforeAll(async () => {
@@ -54,5 +55,9 @@ describe("infra, production", () => {
     expect(named(ev, "aws:dynamodb/table:Table", "TransfersTable").inputs.deletionProtectionEnabled).toBe(true);
     expect(ofType(ev, "aws:cognito/user:User")).toEqual([]);
     expect(ev.settings.seedDemo).toBe(false);
+  });
+
+  it("agrees with docs/COST.md (an idle production stage)", () => {
+    expect(costViolations(ev)).toEqual([]);
   });
 });
