@@ -8,7 +8,7 @@ import { evaluate, ofType, type Evaluation } from "../src/inspect.ts";
 let ev: Evaluation;
 beforeAll(async () => {
   ev = await evaluate("alice", { dev: true, env: { DATABASE_URL: "postgres://postgres:secret@127.0.0.1:54321/postgres" } });
-}, 180_000);
+}, 300_000);
 
 describe("infra under sst dev", () => {
   it("evaluates as the SST CLI would", () => {

@@ -11,7 +11,7 @@ import { costViolations } from "../src/cost.ts";
 let ev: Evaluation;
 beforeAll(async () => {
   ev = await evaluate("production", { env: { ALARM_EMAIL: "oncall@example.com" } });
-}, 180_000);
+}, 300_000);
 
 describe("infra, production", () => {
   it("evaluates as the SST CLI would", () => {
@@ -23,7 +23,7 @@ describe("infra, production", () => {
     const unconfigured = await evaluate("production");
     expect(unconfigured.ok).toBe(false);
     expect(unconfigured.error).toMatch(/ALARM_EMAIL/);
-  }, 180_000);
+  }, 300_000);
 
   it("keeps every function's network, privileges, pipe and state machine right", () => {
     expect(vpcReachabilityViolations(ev)).toEqual([]);

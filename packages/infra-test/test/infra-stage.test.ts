@@ -11,7 +11,7 @@ import { costViolations } from "../src/cost.ts";
 let ev: Evaluation;
 beforeAll(async () => {
   ev = await evaluate("pr-42", { env: { ALARM_EMAIL: "pr-42-alerts@example.com" } });
-}, 180_000);
+}, 300_000);
 
 describe("infra, non-production stage", () => {
   it("evaluates as the SST CLI would (e.g. no two linkable components share a name)", () => {
@@ -101,7 +101,7 @@ describe("infra, non-production stage", () => {
     expect(ofType(unseeded, "aws:cognito/user:User")).toEqual([]);
     expect(ofType(unseeded, "aws:lambda/invocation:Invocation").map((i) => i.name)).toEqual(["MigratorRun"]);
     expect(unseeded.outputs.demoPassword).toBeUndefined();
-  }, 180_000);
+  }, 300_000);
 
   it("agrees with docs/COST.md (an idle non-production stage at ≤ $2 and the cost per 1M transfers)", () => {
     expect(costViolations(ev)).toEqual([]);
