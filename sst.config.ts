@@ -21,6 +21,7 @@ export default $config({
     const saga = await import("./infra/saga");
     const api = await import("./infra/api");
     const web = await import("./infra/web");
+    const seed = await import("./infra/seed");
     return {
       api: api.outputs.api,
       dashboard: web.outputs.dashboard,
@@ -29,6 +30,8 @@ export default $config({
       table: storage.table.name,
       stateMachine: saga.stateMachine.arn,
       pipeDeadLetters: saga.pipeDeadLetters.url,
+      alarmTopic: saga.alarmTopic.arn,
+      ...seed.outputs,
     };
   },
 });

@@ -5,7 +5,7 @@ import { postgres, table, vpc } from "./storage";
 export const userPool = new sst.aws.CognitoUserPool("Users", { usernames: ["email"] });
 // Not "Dashboard": linkable components need app-wide unique names, and the StaticSite is "Dashboard".
 export const userPoolClient = userPool.addClient("DashboardClient");
-new aws.cognito.UserGroup("AdminGroup", { userPoolId: userPool.id, name: "admin", description: "Operators: read every wallet and transfer" });
+export const adminGroup = new aws.cognito.UserGroup("AdminGroup", { userPoolId: userPool.id, name: "admin", description: "Operators: read every wallet and transfer" });
 
 const issuer = $interpolate`https://cognito-idp.${aws.getRegionOutput().name}.amazonaws.com/${userPool.id}`;
 

@@ -89,10 +89,10 @@ export const migrator = new sst.aws.Function("Migrator", {
 
 // Under `sst dev` the local Postgres is already migrated by `pnpm start`, and a live stub's
 // invocation would wait for a dev session that has not started yet.
-if (!$dev) {
-  new aws.lambda.Invocation("MigratorRun", {
-    functionName: migrator.name,
-    // A new input each deploy makes Pulumi invoke it again; migrations are idempotent.
-    input: JSON.stringify({ deployedAt: Date.now() }),
-  });
-}
+export const migratorRun = $dev
+  ? undefined
+  : new aws.lambda.Invocation("MigratorRun", {
+      functionName: migrator.name,
+      // A new input each deploy makes Pulumi invoke it again; migrations are idempotent.
+      input: JSON.stringify({ deployedAt: Date.now() }),
+    });

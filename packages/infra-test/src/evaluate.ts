@@ -137,6 +137,7 @@ function mockState(type: string, name: string, inputs: any): Record<string, unkn
   }
   if (type === "aws:rds/proxy:Proxy") state.endpoint = `${name.toLowerCase()}.proxy.mock`;
   if (type === "aws:ec2/vpc:Vpc") state.cidrBlock = inputs.cidrBlock;
+  if (type === "aws:cognito/user:User") state.sub = `${name}-sub`;
   if (type === "aws:cognito/userPool:UserPool") state.endpoint = `cognito-idp.${region}.amazonaws.com/${physical}`;
   return state;
 }

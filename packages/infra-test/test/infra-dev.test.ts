@@ -8,7 +8,7 @@ import { evaluate, ofType, type Evaluation } from "../src/inspect.ts";
 let ev: Evaluation;
 beforeAll(async () => {
   ev = await evaluate("alice", { dev: true, env: { DATABASE_URL: "postgres://postgres:secret@127.0.0.1:54321/postgres" } });
-}, 180_000);
+}, 300_000);
 
 describe("infra under sst dev", () => {
   it("evaluates as the SST CLI would", () => {
@@ -24,12 +24,12 @@ describe("infra under sst dev", () => {
 
   it("links every Postgres user to the local Postgres from DATABASE_URL, and creates no cluster", () => {
     const postgresUsers = ev.devTargets.filter((t) => t.links.Postgres);
-    expect(postgresUsers.map((t) => t.functionID).sort()).toEqual(["ApiHandler", "Migrator", "StepCredit", "StepDebit", "StepRefund", "StepReverseCredit"]);
+    expect(postgresUsers.map((t) => t.functionID).sort()).toEqual(["ApiHandler", "Migrator", "SeedDemo", "StepCredit", "StepDebit", "StepRefund", "StepReverseCredit"]);
     for (const target of postgresUsers) {
       expect(target.links.Postgres, target.functionID).toMatchObject({ host: "127.0.0.1", port: 54321, username: "postgres", password: "secret", database: "postgres" });
     }
     expect(ofType(ev, "aws:rds/cluster:Cluster")).toEqual([]);
-    // `pnpm start` already migrated it; an invocation would wait for a session not yet started.
+    // `pnpm start` already migrated and seeded it; an invocation would wait for a session not yet started.
     expect(ofType(ev, "aws:lambda/invocation:Invocation")).toEqual([]);
   });
 });

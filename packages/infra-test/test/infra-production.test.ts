@@ -6,11 +6,12 @@ import {
   alarmViolations, evaluate, expectedSagaDefinition, functions, leastPrivilegeViolations, named, ofType, pipeViolations,
   postgresCluster, reservedConcurrency, vpcReachabilityViolations, type Evaluation,
 } from "../src/inspect.ts";
+import { costViolations } from "../src/cost.ts";
 
 let ev: Evaluation;
 beforeAll(async () => {
   ev = await evaluate("production", { env: { ALARM_EMAIL: "oncall@example.com" } });
-}, 180_000);
+}, 300_000);
 
 describe("infra, production", () => {
   it("evaluates as the SST CLI would", () => {
@@ -22,7 +23,7 @@ describe("infra, production", () => {
     const unconfigured = await evaluate("production");
     expect(unconfigured.ok).toBe(false);
     expect(unconfigured.error).toMatch(/ALARM_EMAIL/);
-  }, 180_000);
+  }, 300_000);
 
   it("keeps every function's network, privileges, pipe and state machine right", () => {
     expect(vpcReachabilityViolations(ev)).toEqual([]);
@@ -54,5 +55,9 @@ describe("infra, production", () => {
     expect(named(ev, "aws:dynamodb/table:Table", "TransfersTable").inputs.deletionProtectionEnabled).toBe(true);
     expect(ofType(ev, "aws:cognito/user:User")).toEqual([]);
     expect(ev.settings.seedDemo).toBe(false);
+  });
+
+  it("agrees with docs/COST.md (an idle production stage)", () => {
+    expect(costViolations(ev)).toEqual([]);
   });
 });

@@ -6,11 +6,12 @@ import {
   alarmViolations, evaluate, expectedSagaDefinition, functions, leastPrivilegeViolations, named, ofType, pipeViolations,
   postgresCluster, reservedConcurrency, vpcReachabilityViolations, type Evaluation,
 } from "../src/inspect.ts";
+import { costViolations } from "../src/cost.ts";
 
 let ev: Evaluation;
 beforeAll(async () => {
   ev = await evaluate("pr-42", { env: { ALARM_EMAIL: "pr-42-alerts@example.com" } });
-}, 180_000);
+}, 300_000);
 
 describe("infra, non-production stage", () => {
   it("evaluates as the SST CLI would (e.g. no two linkable components share a name)", () => {
@@ -79,5 +80,30 @@ describe("infra, non-production stage", () => {
     const cluster = named(ev, "aws:rds/cluster:Cluster", "PostgresCluster").inputs;
     expect(cluster.deletionProtection).toBe(false);
     expect(cluster.skipFinalSnapshot).toBe(true);
+  });
+
+  it("seeds demo users (an operator in admin) and funds their wallets, after the migrations, and says how to sign in", () => {
+    const users = ofType(ev, "aws:cognito/user:User");
+    expect(users.map((u) => u.inputs.username).sort()).toEqual(["alice", "bob", "carol", "dave", "operator"].map((n) => `${n}@demo.invalid`));
+    expect(ofType(ev, "aws:cognito/userInGroup:UserInGroup").map((g) => [g.inputs.username, g.inputs.groupName])).toEqual([["operator@demo.invalid", "admin"]]);
+    const seed = JSON.parse(named(ev, "aws:lambda/invocation:Invocation", "SeedDemoRun").inputs.input);
+    // A wallet belongs to the token's subject: each seeded wallet is a demo user's Cognito `sub`.
+    expect(seed.users.map((u: { userId: string }) => u.userId)).toEqual(["DemoAlice-sub", "DemoBob-sub", "DemoCarol-sub", "DemoDave-sub"]);
+    const seeder = functions(ev).find((fn) => fn.id === "SeedDemo")!;
+    expect(seeder.links).toEqual(["Postgres"]);
+    expect(ev.outputs.demoUsers).toMatch(/operator@demo\.invalid/);
+    expect(String(ev.outputs.demoPassword)).toBe(users[0]!.inputs.password.value ?? users[0]!.inputs.password);
+  });
+
+  it("seeds nothing when the stage is configured not to", async () => {
+    const unseeded = await evaluate("pr-43", { env: { SEED_DEMO: "false" } });
+    expect(unseeded.ok).toBe(true);
+    expect(ofType(unseeded, "aws:cognito/user:User")).toEqual([]);
+    expect(ofType(unseeded, "aws:lambda/invocation:Invocation").map((i) => i.name)).toEqual(["MigratorRun"]);
+    expect(unseeded.outputs.demoPassword).toBeUndefined();
+  }, 300_000);
+
+  it("agrees with docs/COST.md (an idle non-production stage at ≤ $2 and the cost per 1M transfers)", () => {
+    expect(costViolations(ev)).toEqual([]);
   });
 });
