@@ -32,6 +32,8 @@ export interface ExecutionRecord {
   status: "RUNNING" | "SUCCEEDED" | "FAILED";
   error?: string;
   states: string[];
+  /** Failed at one of the definition's Fail states (the saga decided), not at a task. */
+  failState?: boolean;
   /** The last task state entered and the document it received: where a redrive resumes. */
   resumeAt?: { state: string; input: unknown };
 }
@@ -42,7 +44,11 @@ export interface SagaRuntimeOptions {
   retryScale?: number;
   definition?: Omit<SagaDefinitionOptions, "functions">;
   log?: (line: Record<string, unknown>) => void;
+  /** How many finished executions stay describable and redrivable (oldest forgotten first); default 10,000. */
+  retainFinished?: number;
 }
+
+export const DEFAULT_RETAIN_FINISHED = 10_000;
 
 const STATE_MACHINE_ARN = "arn:aws:states:local:000000000000:stateMachine:transfer-saga";
 
@@ -52,6 +58,8 @@ export class SagaRuntime implements ExecutionControl {
   private readonly machine: StateMachine;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly faults: (Fault & { remaining: number })[] = [];
+  /** Finished executions, oldest first: memory stays bounded however many transfers pass. */
+  private readonly finished = new Set<string>();
   private startsToReject = 0;
 
   constructor(private readonly options: SagaRuntimeOptions) {
@@ -148,6 +156,7 @@ export class SagaRuntime implements ExecutionControl {
   async redrive(executionId: string) {
     const record = this.executions.get(executionId);
     if (!record || record.status !== "FAILED" || !record.resumeAt) throw new Error(`Execution ${executionId} is not redrivable`);
+    this.finished.delete(executionId);
     record.states.push("(redrive)");
     this.run(executionId, record.resumeAt.input, { record, startAt: record.resumeAt.state });
   }
@@ -189,13 +198,34 @@ export class SagaRuntime implements ExecutionControl {
         record.status = "SUCCEEDED";
       } catch (error) {
         record.status = "FAILED";
+        record.failState = this.failStateErrors.has(((error as { cause?: { name?: string } })?.cause?.name) ?? "");
         record.error = error instanceof Error ? error.message : String(error);
       }
       await events.catch(() => {});
+      // An execution that failed at a task (retries exhausted, no Catch) may still be redriven by the
+      // sweep, so it stays (rare); one that ended at a Succeed or Fail state is done with.
+      if (record.status === "SUCCEEDED" || record.failState) this.retire(executionId);
       this.options.log?.({ level: "info", message: "execution finished", executionId, status: record.status, states: record.states });
     })();
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
+  }
+
+  /** The Error names of the definition's Fail states. */
+  private get failStateErrors(): Set<string> {
+    return new Set(Object.values(this.definition.States).flatMap((state) => (state.Type === "Fail" && typeof state.Error === "string" ? [state.Error] : [])));
+  }
+
+  /** Keeps the newest `retainFinished` finished executions (the sweep looks at recent ones only). */
+  private retire(executionId: string) {
+    this.finished.delete(executionId);
+    this.finished.add(executionId);
+    const cap = this.options.retainFinished ?? DEFAULT_RETAIN_FINISHED;
+    for (const oldest of this.finished) {
+      if (this.finished.size <= cap) break;
+      this.finished.delete(oldest);
+      this.executions.delete(oldest);
+    }
   }
 
   get runningCount() {

@@ -22,6 +22,8 @@ export interface RuntimeOptions {
   /** Multiply retry waits (tests use a small factor). */
   retryScale?: number;
   definition?: SagaRuntimeOptions["definition"];
+  /** Finished saga executions kept for describe/redrive (see SagaRuntimeOptions.retainFinished). */
+  retainFinishedExecutions?: number;
   /** Demo wallets to open and fund from the treasury (idempotent). */
   seed?: readonly string[];
   /** Run the stuck-transfer sweep this often (as the cloud's cron does); default: never. */
@@ -78,7 +80,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await Wallet.deposit({ reference: `demo-seed-${userId}`, userId, amount: DEMO_BALANCE });
   }
 
-  const saga = new SagaRuntime({ handlers: stepHandlers, retryScale: options.retryScale, definition: options.definition, log });
+  const saga = new SagaRuntime({ handlers: stepHandlers, retryScale: options.retryScale, definition: options.definition, log, retainFinished: options.retainFinishedExecutions });
   const pipe = new StreamPipe({ tableName: Resource.Transfers.name, start: (input) => saga.startExecution(input), log });
   await pipe.start();
 
