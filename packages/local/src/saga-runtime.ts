@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { buildSagaDefinition, TASK_STEP, type AslDefinition, type SagaDefinitionOptions, type StateName } from "@ewallet/core/saga/definition";
 import type { SagaInput, SagaStepKey } from "@ewallet/core/saga/steps";
 import type { ExecutionControl } from "@ewallet/core/saga/sweep";
+import type { ExecutionJournal } from "./execution-journal.ts";
 
 export type StepHandler = (event: unknown) => Promise<unknown>;
 
@@ -44,6 +45,8 @@ export interface SagaRuntimeOptions {
   retryScale?: number;
   definition?: Omit<SagaDefinitionOptions, "functions">;
   log?: (line: Record<string, unknown>) => void;
+  /** Journal of executions in flight, so they survive this process (see execution-journal.ts). */
+  journal?: ExecutionJournal;
   /** How many finished executions stay describable and redrivable (oldest forgotten first); default 10,000. */
   retainFinished?: number;
 }
@@ -161,6 +164,15 @@ export class SagaRuntime implements ExecutionControl {
     this.run(executionId, record.resumeAt.input, { record, startAt: record.resumeAt.state });
   }
 
+  /**
+   * Resumes an execution a previous process left in flight, at the task it was in, with the
+   * document that task received (the journal's entry): the execution outlives the process.
+   */
+  resume(entry: { executionId: string; state: string; input: unknown }) {
+    const record: ExecutionRecord = { executionId: entry.executionId, input: entry.input, status: "RUNNING", states: ["(resumed)"] };
+    this.run(entry.executionId, entry.input, { record, startAt: entry.state });
+  }
+
   async start(input: SagaInput) {
     return this.startExecution(input);
   }
@@ -188,7 +200,10 @@ export class SagaRuntime implements ExecutionControl {
         for await (const event of execution.eventLogs) {
           if (event.type === "StateEntered") {
             record.states.push(event.state.name);
-            if (event.state.type === "Task") record.resumeAt = { state: event.state.name, input: event.state.input };
+            if (event.state.type === "Task") {
+              record.resumeAt = { state: event.state.name, input: event.state.input };
+              this.options.journal?.entered({ executionId, state: event.state.name, input: event.state.input });
+            }
           }
           if (event.type === "StateRetried") record.states.push(`${event.state.name}:retry`);
         }
@@ -204,7 +219,10 @@ export class SagaRuntime implements ExecutionControl {
       await events.catch(() => {});
       // An execution that failed at a task (retries exhausted, no Catch) may still be redriven by the
       // sweep, so it stays (rare); one that ended at a Succeed or Fail state is done with.
-      if (record.status === "SUCCEEDED" || record.failState) this.retire(executionId);
+      if (record.status === "SUCCEEDED" || record.failState) {
+        this.retire(executionId);
+        this.options.journal?.finished(executionId);
+      }
       this.options.log?.({ level: "info", message: "execution finished", executionId, status: record.status, states: record.states });
     })();
     this.inFlight.add(done);
