@@ -228,8 +228,7 @@ describe("Transfer.create", () => {
     expect(await scanAll()).toHaveLength(before.length);
   });
 
-  it("accepts a 255-character printable key, and keys that differ only in case are different keys", async () => {
-    // Every printable character but the comma: repeated headers arrive comma-joined, so a comma is refused.
+  it("accepts a 255-character printable key (no comma: repeated headers are joined by one), and keys that differ only in case are different keys", async () => {
     const long = `${key()}~ !"#$%&'()*+-./:;<=>?@[\\]^_\`{|}`.padEnd(255, "x");
     const request = { senderUserId: user("a"), receiverUserId: user("b"), amount: "1.00" };
     expect((await create(request, long)).replayed).toBe(false);
@@ -237,6 +236,7 @@ describe("Transfer.create", () => {
     const upper = await create(request, `${base}-K`);
     const lower = await create(request, `${base}-k`);
     expect(upper.transfer.transferId).not.toBe(lower.transfer.transferId);
+    expect(await refusal(create(request, `${base}-A, ${base}-B`))).toMatchObject({ code: TransferError.INVALID_IDEMPOTENCY_KEY });
   });
 });
 
@@ -357,7 +357,8 @@ describe("Transfer.list across everyone (recent)", () => {
 
     const pages = await listAll(5);
     const listed = pages.flat().map((t) => t.transferId);
-    expect(pages.slice(0, -1).every((page) => page.length === 5)).toBe(true);
+    // Bounded work per request: a page may stop short (with a cursor), never run long.
+    expect(pages.every((page) => page.length <= 5)).toBe(true);
     // Strictly newest first over all pages, no duplicates.
     expect(listed).toEqual([...listed].sort().reverse());
     expect(new Set(listed).size).toBe(listed.length);
@@ -612,5 +613,77 @@ describe("saga transitions", () => {
     expect(failed.failureReason?.length).toBe(128);
     expect(failed.failureMessage?.length).toBe(1000);
     expect(failed.history.at(-1)?.detail?.length).toBe(1000);
+  });
+});
+
+describe("list queries are bounded in work whatever the input (issue 14, finding 2)", () => {
+  /** Runs `run`, returning its result, the Query commands it sent and the items DynamoDB evaluated for them. */
+  async function work<T>(run: () => Promise<T>) {
+    let scanned = 0;
+    const client = Dynamo.client();
+    const name = `scanned-${++counter}`;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        scanned += (result.output as { ScannedCount?: number }).ScannedCount ?? 0;
+        return result;
+      },
+      { step: "initialize", name },
+    );
+    try {
+      const { result, sent } = await observe(run);
+      return { result, queries: sent.filter((c) => c.name === "QueryCommand").length, scanned };
+    } finally {
+      client.middlewareStack.remove(name);
+    }
+  }
+
+  it("refuses a forged cursor (a year-9999 position), and a cursor made for another query", async () => {
+    const me = user("cursor");
+    for (let i = 0; i < 3; i++) await newTransfer(me);
+    const forged = Buffer.from(JSON.stringify({ b: "7ZZZZZZZZZ0000000000000000", s: "x" })).toString("base64url");
+    const started = Date.now();
+    expect(await refusal(Transfer.list({ cursor: forged }))).toMatchObject({ code: TransferError.INVALID_CURSOR });
+    expect(Date.now() - started).toBeLessThan(1000);
+    const page = await Transfer.list({ userId: me, limit: 1 });
+    expect(page.cursor).toBeDefined();
+    expect((await Transfer.list({ userId: me, limit: 1, cursor: page.cursor })).items).toHaveLength(1);
+    expect(await refusal(Transfer.list({ userId: me, status: "FAILED", limit: 1, cursor: page.cursor }))).toMatchObject({ code: TransferError.INVALID_CURSOR });
+    expect(await refusal(Transfer.list({ limit: 1, cursor: page.cursor }))).toMatchObject({ code: TransferError.INVALID_CURSOR });
+  });
+
+  it("a filter that matches nothing reads a bounded number of items per request, and the cursor still reaches the end", async () => {
+    const me = user("many");
+    const count = Transfer.MAX_ITEMS_SCANNED + 40;
+    for (let i = 0; i < count; i += 30) await Promise.all(Array.from({ length: Math.min(30, count - i) }, () => newTransfer(me)));
+    let cursor: string | undefined;
+    let requests = 0;
+    do {
+      const { result, queries, scanned } = await work(() => Transfer.list({ userId: me, status: "FAILED", cursor }));
+      expect(result.items).toEqual([]);
+      expect(queries).toBeLessThanOrEqual(Transfer.MAX_QUERIES_PER_LIST);
+      expect(scanned).toBeLessThanOrEqual(Transfer.MAX_ITEMS_SCANNED);
+      cursor = result.cursor;
+      requests += 1;
+    } while (cursor && requests < 10);
+    expect(cursor).toBeUndefined();
+    expect(requests).toBeGreaterThan(1);
+  });
+
+  it("the recent view and the sweep's stuck scan make a bounded number of queries per call over the 30-day window", async () => {
+    const recent = await work(() => Transfer.list({ status: "REQUIRES_ATTENTION" }));
+    expect(recent.queries).toBeLessThanOrEqual(Transfer.MAX_QUERIES_PER_LIST);
+    const stuck = await work(() => Transfer.listStuckPage({ status: "PROCESSING", olderThanMs: 15 * 60_000 }));
+    expect(stuck.queries).toBeLessThanOrEqual(Transfer.MAX_QUERIES_PER_LIST);
+    // The rest of the window comes with the cursor, each call bounded the same way.
+    let cursor = stuck.result.cursor;
+    let calls = 1;
+    while (cursor && calls < 10) {
+      const next = await work(() => Transfer.listStuckPage({ status: "PROCESSING", olderThanMs: 15 * 60_000, cursor }));
+      expect(next.queries).toBeLessThanOrEqual(Transfer.MAX_QUERIES_PER_LIST);
+      cursor = next.result.cursor;
+      calls += 1;
+    }
+    expect(cursor).toBeUndefined();
   });
 });

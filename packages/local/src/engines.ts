@@ -147,7 +147,8 @@ export async function startDynamo(options: StartDynamoOptions = {}): Promise<Eng
   // As Java's own tools do: JAVA_HOME if set, else `java` on PATH (the package types only its default name).
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "java") : "java";
   const child = spawnDynamo({ command: java as "java", port, stdio: "pipe", detached: true, ...(options.dataDir ? { path: options.dataDir } : {}) });
-  const engine = supervise(child, "DynamoDB Local", "SIGTERM", "SIGKILL");
+  // SIGTERM even when this process dies abruptly: the JVM then closes its database files (SIGKILL can lose the last writes).
+  const engine = supervise(child, "DynamoDB Local", "SIGTERM", "SIGTERM");
   const endpoint = `http://127.0.0.1:${port}`;
   try {
     await engine.whenReady(waitFor(async () => (await fetch(endpoint, { method: "POST" })).status > 0, "DynamoDB Local", 30_000));

@@ -5,6 +5,13 @@ import { startDashboard, type Dashboard } from "./web.ts";
 import { assertPortFree, StartError } from "./engines.ts";
 import { DEFAULT_STUCK_AFTER_MINUTES } from "@ewallet/core/saga/steps";
 
+import { rm } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The project's own git-ignored .data/ (EWALLET_DATA_DIR overrides it): data survives a restart. */
+const dataDir = resolve(process.env.EWALLET_DATA_DIR || join(dirname(fileURLToPath(import.meta.url)), "../../../.data"));
+const reset = process.argv.includes("--reset");
 const port = Number(process.env.PORT ?? 3000);
 const dashboardPort = Number(process.env.DASHBOARD_PORT ?? 5173);
 const started = Date.now();
@@ -31,6 +38,11 @@ try {
   await assertPortFree(port, "API", "PORT");
   await assertPortFree(dashboardPort, "dashboard", "DASHBOARD_PORT");
 
+  if (reset) {
+    // A clean start: transfers, balances and executions in flight go (the token key stays).
+    await Promise.all(["dynamodb", "postgres", "executions.jsonl"].map((name) => rm(join(dataDir, name), { recursive: true, force: true })));
+    console.log(`--reset: removed the data in ${dataDir}`);
+  }
   // The key persists in .data/ so `pnpm run token` signs tokens this API accepts.
   const issuer = await createDevIssuer({ keyFile: DEV_KEY_FILE });
   stack = await startStack({
@@ -39,6 +51,7 @@ try {
     // As the cloud's StuckSweep cron: restart, redrive or flag transfers stuck for 15 minutes.
     sweep: { everyMs: 60_000, stuckAfterMs: DEFAULT_STUCK_AFTER_MINUTES * 60_000 },
     databaseUrl: process.env.DATABASE_URL,
+    dataDir,
     seed: DEMO_USERS,
     log: (line) => console.log(JSON.stringify({ at: new Date().toISOString(), ...line })),
   });
@@ -54,6 +67,7 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   DynamoDB Local ${stack.dynamoEndpoint}
   Postgres       postgres://${stack.postgres.username}@${stack.postgres.host}:${stack.postgres.port}/${stack.postgres.database}
   Demo wallets   ${DEMO_USERS.join(", ")} (1000.00 each)
+  Data           ${dataDir} (kept between runs; pnpm start --reset starts clean)
 
 Try (every call needs a token: pnpm run token <userId> [--admin]):
   TOKEN=$(pnpm run token alice)

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { buildSagaDefinition, TASK_STEP, type AslDefinition, type SagaDefinitionOptions, type StateName } from "@ewallet/core/saga/definition";
 import { ExecutionInput, type SagaStepKey } from "@ewallet/core/saga/steps";
 import type { ExecutionControl } from "@ewallet/core/saga/sweep";
+import type { ExecutionJournal } from "./execution-journal.ts";
 import { executionErrorName, LocalStateMachine } from "./step-functions.ts";
 
 export type StepHandler = (event: unknown) => Promise<unknown>;
@@ -37,6 +38,8 @@ export interface ExecutionRecord {
   /** The error name the execution failed with (a Fail state's Error, or the uncaught error's name). */
   errorName?: string;
   states: string[];
+  /** Failed at one of the definition's Fail states (the saga decided), not at a task. */
+  failState?: boolean;
   /** The last task state entered and the document it received: where a redrive resumes. */
   resumeAt?: { state: string; input: unknown };
 }
@@ -47,7 +50,13 @@ export interface SagaRuntimeOptions {
   retryScale?: number;
   definition?: Omit<SagaDefinitionOptions, "functions">;
   log?: (line: Record<string, unknown>) => void;
+  /** Journal of executions in flight, so they survive this process (see execution-journal.ts). */
+  journal?: ExecutionJournal;
+  /** How many finished executions stay describable and redrivable (oldest forgotten first); default 10,000. */
+  retainFinished?: number;
 }
+
+export const DEFAULT_RETAIN_FINISHED = 10_000;
 
 const STATE_MACHINE_ARN = "arn:aws:states:local:000000000000:stateMachine:transfer-saga";
 
@@ -57,6 +66,8 @@ export class SagaRuntime implements ExecutionControl {
   private readonly machine: LocalStateMachine;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly faults: (Fault & { remaining: number })[] = [];
+  /** Finished executions, oldest first: memory stays bounded however many transfers pass. */
+  private readonly finished = new Set<string>();
   private startsToReject = 0;
 
   constructor(private readonly options: SagaRuntimeOptions) {
@@ -131,8 +142,18 @@ export class SagaRuntime implements ExecutionControl {
   async redrive(executionId: string) {
     const record = this.executions.get(executionId);
     if (!record || record.status !== "FAILED" || !record.resumeAt) throw new Error(`Execution ${executionId} is not redrivable`);
+    this.finished.delete(executionId);
     record.states.push("(redrive)");
     this.run(executionId, record.resumeAt.input, { record, startAt: record.resumeAt.state });
+  }
+
+  /**
+   * Resumes an execution a previous process left in flight, at the task it was in, with the
+   * document that task received (the journal's entry): the execution outlives the process.
+   */
+  resume(entry: { executionId: string; state: string; input: unknown }) {
+    const record: ExecutionRecord = { executionId: entry.executionId, input: entry.input, status: "RUNNING", states: ["(resumed)"] };
+    this.run(entry.executionId, entry.input, { record, startAt: entry.state });
   }
 
   async start(input: ExecutionInput) {
@@ -157,7 +178,10 @@ export class SagaRuntime implements ExecutionControl {
         for await (const event of execution.eventLogs) {
           if (event.type === "StateEntered") {
             record.states.push(event.state.name);
-            if (event.state.type === "Task") record.resumeAt = { state: event.state.name, input: event.state.input };
+            if (event.state.type === "Task") {
+              record.resumeAt = { state: event.state.name, input: event.state.input };
+              this.options.journal?.entered({ executionId, state: event.state.name, input: event.state.input });
+            }
           }
           if (event.type === "StateRetried") record.states.push(`${event.state.name}:retry`);
         }
@@ -169,12 +193,36 @@ export class SagaRuntime implements ExecutionControl {
         record.status = "FAILED";
         record.error = error instanceof Error ? error.message : String(error);
         record.errorName = executionErrorName(error);
+        record.failState = this.failStateErrors.has(record.errorName ?? "");
       }
       await events.catch(() => {});
+      // An execution that failed at a task (retries exhausted, no Catch) may still be redriven by the
+      // sweep, so it stays (rare); one that ended at a Succeed or Fail state is done with.
+      if (record.status === "SUCCEEDED" || record.failState) {
+        this.retire(executionId);
+        this.options.journal?.finished(executionId);
+      }
       this.options.log?.({ level: "info", message: "execution finished", executionId, status: record.status, states: record.states });
     })();
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
+  }
+
+  /** The Error names of the definition's Fail states. */
+  private get failStateErrors(): Set<string> {
+    return new Set(Object.values(this.definition.States).flatMap((state) => (state.Type === "Fail" && typeof state.Error === "string" ? [state.Error] : [])));
+  }
+
+  /** Keeps the newest `retainFinished` finished executions (the sweep looks at recent ones only). */
+  private retire(executionId: string) {
+    this.finished.delete(executionId);
+    this.finished.add(executionId);
+    const cap = this.options.retainFinished ?? DEFAULT_RETAIN_FINISHED;
+    for (const oldest of this.finished) {
+      if (this.finished.size <= cap) break;
+      this.finished.delete(oldest);
+      this.executions.delete(oldest);
+    }
   }
 
   get runningCount() {

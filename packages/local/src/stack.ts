@@ -5,6 +5,8 @@
  * stream pipe, the saga runtime and the HTTP API onto an environment already set.
  */
 import { serve, type ServerType } from "@hono/node-server";
+import { join } from "node:path";
+import { chmod, mkdir } from "node:fs/promises";
 import { startDynamo, startPostgres, freePort, type Engine, type PostgresInfo } from "./engines.ts";
 import type { SagaRuntime, SagaRuntimeOptions } from "./saga-runtime.ts";
 import type { StreamPipe } from "./stream-pipe.ts";
@@ -26,6 +28,13 @@ export interface RuntimeOptions {
   /** Multiply retry waits (tests use a small factor). */
   retryScale?: number;
   definition?: SagaRuntimeOptions["definition"];
+  /** Finished saga executions kept for describe/redrive (see SagaRuntimeOptions.retainFinished). */
+  retainFinishedExecutions?: number;
+  /**
+   * Journal executions in flight in this file, and resume those a previous process left
+   * unfinished (the execution outlives the process, as a Standard workflow does).
+   */
+  executionJournal?: string;
   /** Demo wallets to open and fund from the treasury, through the API as anyone would (idempotent). */
   seed?: readonly string[];
   /** Users the development issuer signs in (InitiateAuth); default: the seeded users and the operator, password DEMO_PASSWORD. */
@@ -63,6 +72,27 @@ export function resourceEnvironment(input: { dynamoEndpoint: string; postgres: P
   };
 }
 
+/**
+ * After a restart: executions a previous process left in flight resume where they were, and
+ * transfers still PENDING get a saga now (the stream may have been read past them); a duplicate
+ * start stops at its first step, so recovering twice is harmless.
+ */
+async function recover(saga: SagaRuntime, pending: { executionId: string; state: string; input: unknown }[], log?: Log) {
+  for (const entry of pending) saga.resume(entry);
+  const { Transfer } = await import("@ewallet/core/transfer/transfer");
+  let restarted = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await Transfer.listStuckPage({ status: "PENDING", olderThanMs: 0, limit: 1000, cursor });
+    for (const t of page.items) {
+      saga.startExecution({ transferId: t.transferId, senderUserId: t.senderUserId, receiverUserId: t.receiverUserId, amount: t.amount });
+      restarted += 1;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  if (pending.length || restarted) log?.({ level: "info", message: "recovered after restart", resumedExecutions: pending.length, restartedPending: restarted });
+}
+
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const issuer = options.issuer ?? (await createDevIssuer());
   Object.assign(process.env, issuer.environment);
@@ -84,9 +114,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     issuer.addUser(user);
   }
 
-  const saga = new SagaRuntime({ handlers: stepHandlers, retryScale: options.retryScale, definition: options.definition, log });
+  const { ExecutionJournal } = await import("./execution-journal.ts");
+  const journal = options.executionJournal ? new ExecutionJournal(options.executionJournal) : undefined;
+  const saga = new SagaRuntime({ journal, handlers: stepHandlers, retryScale: options.retryScale, definition: options.definition, log, retainFinished: options.retainFinishedExecutions });
   const pipe = new StreamPipe({ tableName: Resource.Transfers.name, start: (input) => saga.startExecution(input), log });
   await pipe.start();
+  if (journal) await recover(saga, journal.pending, log);
 
   let sweepTimer: NodeJS.Timeout | undefined;
   if (options.sweep) {
@@ -130,6 +163,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await pipe.idle();
       await pipe.stop();
       await saga.drain();
+      journal?.close();
       await closeDb();
     },
   };
@@ -174,7 +208,11 @@ export async function seedWallets(input: { apiUrl: string; issuer: DevIssuer; us
 export interface StackOptions extends RuntimeOptions {
   /** Use this Postgres instead of starting an embedded one. */
   databaseUrl?: string;
-  /** Keep Postgres data here between runs (default: a fresh temporary directory). */
+  /**
+   * Keep everything here between runs: DynamoDB's tables (dynamodb/), Postgres' cluster
+   * (postgres/) and the executions in flight (executions.jsonl). Default: fresh, in memory and
+   * temporary directories, gone on stop.
+   */
   dataDir?: string;
   tableName?: string;
 }
@@ -187,11 +225,16 @@ export interface Stack extends Runtime {
 /** Starts the engines, exposes them as resources, then the runtime. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const engines: Engine<unknown>[] = [];
+  if (options.dataDir) {
+    await mkdir(options.dataDir, { recursive: true });
+    // As root, Postgres runs as the `postgres` OS user, which must reach its folder inside.
+    if (process.getuid?.() === 0) await chmod(options.dataDir, 0o755);
+  }
   try {
     // Both start together; if one fails, the other is stopped too (allSettled waits for it).
     const [dynamoStart, postgresStart] = await Promise.allSettled([
-      startDynamo(),
-      startPostgres({ databaseUrl: options.databaseUrl, dataDir: options.dataDir }),
+      startDynamo({ dataDir: options.dataDir && join(options.dataDir, "dynamodb") }),
+      startPostgres({ databaseUrl: options.databaseUrl, dataDir: options.dataDir && join(options.dataDir, "postgres") }),
     ]);
     for (const started of [dynamoStart, postgresStart]) if (started.status === "fulfilled") engines.push(started.value);
     if (dynamoStart.status === "rejected") throw dynamoStart.reason;
@@ -201,7 +244,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       process.env,
       resourceEnvironment({ dynamoEndpoint: dynamo.info.endpoint, postgres: postgres.info, tableName: options.tableName ?? "ewallet-transfers" }),
     );
-    const runtime = await startRuntime(options);
+    const runtime = await startRuntime({ ...options, executionJournal: options.executionJournal ?? (options.dataDir && join(options.dataDir, "executions.jsonl")) });
     return {
       ...runtime,
       dynamoEndpoint: dynamo.info.endpoint,

@@ -26,7 +26,8 @@ afterAll(() => {
 function startMain(env: Record<string, string>) {
   const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: localDir,
-    env: { ...process.env, TMPDIR: childTmp, DATABASE_URL: "", LOG_LEVEL: "error", ...env },
+    // Fresh, isolated data unless a test gives its own directory.
+    env: { ...process.env, TMPDIR: childTmp, DATABASE_URL: "", LOG_LEVEL: "error", EWALLET_DATA_DIR: mkdtempSync(join(childTmp, "data-")), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const out = { text: "" };
@@ -102,6 +103,74 @@ describe("pnpm start", () => {
     expect(running(`DynamoDBLocal.jar.*-port ${dynamoPort}`)).toEqual([]);
     expect(running(`postgres -D .* -p ${postgresPort}`)).toEqual([]);
     expect(readdirSync(childTmp).filter((name) => name.startsWith("ewallet-pg-"))).toEqual([]);
+  });
+
+  it("keeps every transfer across a forced stop mid-load: after the restart all end SUCCEEDED or FAILED, money conserved", { timeout: 240_000 }, async () => {
+    const dataDir = mkdtempSync(join(childTmp, "data-restart-"));
+    chmodSync(dataDir, 0o777);
+    const [port, dashboardPort] = [await freePort(), await freePort()];
+    const api = `http://127.0.0.1:${port}`;
+    const issuer = await createDevIssuer({ keyFile: DEV_KEY_FILE });
+    const auth = async (userId: string, admin = false) => ({ authorization: `Bearer ${await issuer.sign(userId, { admin })}` });
+    const untilReady = async (run: ReturnType<typeof startMain>) => {
+      const deadline = Date.now() + 120_000;
+      while (!run.out.text.includes("Ctrl-C stops everything")) {
+        if (run.proc.exitCode !== null || Date.now() > deadline) throw new Error(`pnpm start did not come up:\n${run.out.text}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const env = { PORT: String(port), DASHBOARD_PORT: String(dashboardPort), EWALLET_DATA_DIR: dataDir };
+
+    const first = startMain(env);
+    child = first.proc;
+    await untilReady(first);
+    const users = ["alice", "bob", "carol", "dave"];
+    const ids: string[] = [];
+    await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const sender = users[i % 4]!;
+        const response = await fetch(`${api}/transfers`, {
+          method: "POST",
+          headers: { ...(await auth(sender)), "content-type": "application/json", "idempotency-key": `restart-${i}` },
+          body: JSON.stringify({ senderUserId: sender, receiverUserId: users[(i + 1) % 4], amount: `${1 + (i % 7)}.25` }),
+        });
+        expect(response.status).toBe(201);
+        ids.push(((await response.json()) as { transferId: string }).transferId);
+      }),
+    );
+    // Ctrl-C twice: no waiting for sagas; the engines are killed with the process.
+    first.proc.kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 20));
+    first.proc.kill("SIGINT");
+    await first.exited;
+    expect(first.out.text).toContain("exiting without waiting for sagas in flight");
+
+    const second = startMain(env);
+    child = second.proc;
+    await untilReady(second);
+    const admin = await auth("operator", true);
+    const deadline = Date.now() + 90_000;
+    let statuses: string[] = [];
+    for (;;) {
+      statuses = await Promise.all(
+        ids.map(async (id) => {
+          const response = await fetch(`${api}/transfers/${id}`, { headers: admin });
+          const body = (await response.json()) as { status?: string };
+          return body.status ?? `${id}: ${response.status} ${JSON.stringify(body)}`;
+        }),
+      );
+      if (statuses.every((status) => status === "SUCCEEDED" || status === "FAILED") || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(statuses.filter((status) => status !== "SUCCEEDED" && status !== "FAILED")).toEqual([]);
+    // Some sagas were in flight at the kill, and the restart resumed them.
+    expect(second.out.text).toMatch(/"message":"recovered after restart","resumedExecutions":[1-9]/);
+    const accounts = (await (await fetch(`${api}/accounts`, { headers: admin })).json()) as { items: { userId: string; balance: string }[]; totals: Record<string, unknown> };
+    expect(accounts.totals).toMatchObject({ sumOfBalances: "0.00", inTransit: "0.00", accountsWithLedgerMismatch: 0 });
+    const demo = accounts.items.filter((a) => users.includes(a.userId)).reduce((sum, a) => sum + Math.round(Number(a.balance) * 100), 0);
+    expect(demo).toBe(4 * 100_000);
+    second.proc.kill("SIGINT");
+    expect(await second.exited).toBe(0);
   });
 
   it("fails in a second, with one line saying what to do, when the API port is taken", async () => {

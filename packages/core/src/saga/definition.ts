@@ -34,8 +34,12 @@ export interface SagaDefinitionOptions {
   taskTimeoutSeconds?: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { intervalSeconds: 1, backoffRate: 2, maxAttempts: 4, maxDelaySeconds: 20 };
-export const DEFAULT_COMPENSATION_RETRY: RetryPolicy = { intervalSeconds: 1, backoffRate: 2, maxAttempts: 10, maxDelaySeconds: 60 };
+// A transient outage of up to 60 s (Postgres restarting, DynamoDB throttling) must fail no transfer.
+// With full jitter each wait is uniform in [0, cap], so the total is random: 20 attempts capped at 30 s
+// wait 240 s on average and less than 60 s with a probability below 1e-6 (saga-definition.test.ts).
+// Retries only happen during trouble, so their state transitions cost nothing in normal operation.
+export const DEFAULT_RETRY: RetryPolicy = { intervalSeconds: 1, backoffRate: 2, maxAttempts: 20, maxDelaySeconds: 30 };
+export const DEFAULT_COMPENSATION_RETRY: RetryPolicy = { intervalSeconds: 1, backoffRate: 2, maxAttempts: 15, maxDelaySeconds: 60 };
 export const DEFAULT_TASK_TIMEOUT_SECONDS = 60;
 
 /** State names, exported so tests and the offline stack refer to them symbolically. */

@@ -22,6 +22,23 @@ export interface ExecutionControl {
   start(input: ExecutionInput): Promise<string>;
 }
 
+/**
+ * Pages of the stuck scan per status per run: each page is bounded in work (Transfer.listStuckPage),
+ * so a run is too, whatever the table holds; what a run leaves unread the next run reads.
+ */
+export const MAX_SWEEP_PAGES = 20;
+
+/** Stuck transfers in `status`, page by page, at most MAX_SWEEP_PAGES pages. */
+async function* stuck(status: "PENDING" | "PROCESSING", olderThanMs: number, limit?: number) {
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_SWEEP_PAGES; page++) {
+    const result = await Transfer.listStuckPage({ status, olderThanMs, limit, cursor });
+    yield* result.items;
+    cursor = result.cursor;
+    if (!cursor) return;
+  }
+}
+
 /** A saga that fails again after this many redrives needs a person, not another redrive. */
 export const MAX_REDRIVES = 3;
 
@@ -55,7 +72,7 @@ export async function sweepStuckTransfers(input: { olderThanMs: number; control:
     return current?.status === listed.status ? current : undefined;
   };
 
-  for (const listed of await Transfer.listStuck({ status: "PENDING", olderThanMs: input.olderThanMs, limit: input.limit })) {
+  for await (const listed of stuck("PENDING", input.olderThanMs, input.limit)) {
     report.checked += 1;
     await guarded(listed, async () => {
       const transfer = await reread(listed);
@@ -65,7 +82,7 @@ export async function sweepStuckTransfers(input: { olderThanMs: number; control:
     });
   }
 
-  for (const listed of await Transfer.listStuck({ status: "PROCESSING", olderThanMs: input.olderThanMs, limit: input.limit })) {
+  for await (const listed of stuck("PROCESSING", input.olderThanMs, input.limit)) {
     report.checked += 1;
     await guarded(listed, async () => {
       const transfer = await reread(listed);

@@ -4,7 +4,7 @@
  * conditional UpdateItem, so a late or repeated step can never move a terminal transfer,
  * and a step that already made its move and retries gets success, not an error.
  */
-import { createHash } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { decodeTime, encodeTime, monotonicFactory, ulid } from "ulid";
 import { z } from "zod";
 import { AppError } from "../error.ts";
@@ -238,84 +238,163 @@ export namespace Transfer {
   }
 
   // ---------------------------------------------------------------- listing
+  //
+  // Every list request is bounded in work whatever its input: at most MAX_ITEMS_SCANNED items
+  // read from the index and MAX_QUERIES_PER_LIST queries. When the bound stops a page early, the
+  // page may hold fewer items than asked, with a cursor to continue from where the scan stopped.
+  // Cursors are signed (HMAC): the server only continues positions it handed out itself.
 
-  const Cursor = z.object({ after: TransferId });
+  /** Index items read (before filtering) per list request, at most. */
+  export const MAX_ITEMS_SCANNED = 500;
+  /** DynamoDB queries per list request, at most (a day of the recent view is RECENT_SHARDS queries). */
+  export const MAX_QUERIES_PER_LIST = 8 * RECENT_SHARDS;
 
-  function encodeCursor(after: string): string {
-    return Buffer.from(JSON.stringify({ after })).toString("base64url");
+  /**
+   * The cursors' signing key: LIST_CURSOR_SECRET (offline: a key generated in .data/). Without it,
+   * a key derived from the table name, so cursors stay valid across instances; the work bound, not
+   * the key, is what makes a forged cursor harmless.
+   */
+  const cursorKey = () => process.env.LIST_CURSOR_SECRET || `ewallet-list-cursor:${Dynamo.tableName()}`;
+
+  const Cursor = z.object({ b: TransferId, s: z.string() });
+  const sign = (before: string, query: string) => createHmac("sha256", cursorKey()).update(`${before}\n${query}`).digest("base64url");
+
+  function encodeCursor(before: string, query: string): string {
+    return Buffer.from(JSON.stringify({ b: before, s: sign(before, query) })).toString("base64url");
   }
 
-  function decodeCursor(cursor: string): string {
+  /** The position a cursor continues from; refused unless this server signed it for this same query. */
+  function decodeCursor(cursor: string, query: string): string {
     try {
-      return Cursor.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"))).after;
+      const { b, s: signature } = Cursor.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+      const expected = Buffer.from(sign(b, query));
+      const given = Buffer.from(signature);
+      if (expected.length === given.length && timingSafeEqual(expected, given)) return b;
     } catch {
-      throw new AppError("validation", TransferError.INVALID_CURSOR, "The cursor is not one this API returned");
+      // Not even well-formed: refused below like a forged one.
     }
+    throw new AppError("validation", TransferError.INVALID_CURSOR, "The cursor is not one this API returned for this query");
   }
 
-  interface Page {
-    /** Only transfers whose id sorts below this one (a cursor position or a time bound). */
-    before?: string;
+  interface Filter {
     status?: Status;
     /** Only transfers last updated before this ISO time (the stuck sweep). */
     updatedBefore?: string;
-    /** How many to fetch at most. */
-    count: number;
   }
 
   /** A query of one partition of an index sorted by transferId (bySender, byReceiver and recent are alike). */
   type PartitionQuery = ReturnType<TransferService["entities"]["transfer"]["query"]["bySender"]>;
   // Every ULID starts with 0–7, so every transfer sorts below this.
   const ABOVE_EVERY_ID = "8";
+  const ID_IN_KEY = /transferid_([0-7][0-9A-HJKMNP-TV-Z]{25})/i;
 
-  /** One index partition, newest first, filtered, at most `page.count` items. */
-  async function fetchPartition(query: PartitionQuery, page: Page): Promise<TransferItem[]> {
-    const { data } = await query
-      .lt({ transferId: page.before ?? ABOVE_EVERY_ID })
+  interface Budget {
+    scanned: number;
+    queries: number;
+  }
+  const budgetLeft = (budget: Budget) => budget.scanned < MAX_ITEMS_SCANNED && budget.queries < MAX_QUERIES_PER_LIST;
+
+  /** One partition being read newest first: where it stands, and whether it has more. */
+  interface Reader {
+    query: PartitionQuery;
+    /** Everything at or above this id was read. */
+    position: string;
+    exhausted: boolean;
+  }
+
+  /** One DynamoDB Query of at most `limit` items below the reader's position. */
+  async function readPartition(reader: Reader, filter: Filter, limit: number, budget: Budget): Promise<TransferItem[]> {
+    budget.queries += 1;
+    const response = (await reader.query
+      .lt({ transferId: reader.position })
       .where((attr, op) =>
-        [
-          page.status ? op.eq(attr.status, page.status) : "",
-          page.updatedBefore ? op.lt(attr.updatedAt, page.updatedBefore) : "",
-        ]
+        [filter.status ? op.eq(attr.status, filter.status) : "", filter.updatedBefore ? op.lt(attr.updatedAt, filter.updatedBefore) : ""]
           .filter(Boolean)
           .join(" AND "),
       )
-      // With a filter, one DynamoDB page may hold fewer matches than asked: ElectroDB's
-      // `count` keeps reading until it has them or the partition ends.
-      .go({ order: "desc", count: page.count, limit: page.count, pages: "all" });
-    return data;
+      // `limit` is DynamoDB's Limit: items evaluated, before the filter. One page only.
+      .go({ order: "desc", limit, pages: 1, data: "raw" })) as unknown as {
+      data: { Items?: Record<string, unknown>[]; ScannedCount?: number; LastEvaluatedKey?: Record<string, unknown> };
+    };
+    const raw = response.data;
+    budget.scanned += raw.ScannedCount ?? raw.Items?.length ?? 0;
+    const last = raw.LastEvaluatedKey && Object.values(raw.LastEvaluatedKey).map(String).join(" ").match(ID_IN_KEY)?.[1];
+    if (last) reader.position = last;
+    else reader.exhausted = true;
+    return Dynamo.service().entities.transfer.parse({ Items: raw.Items ?? [] }).data as TransferItem[];
   }
 
   const newestFirst = (a: TransferItem, b: TransferItem) => (a.transferId < b.transferId ? 1 : a.transferId > b.transferId ? -1 : 0);
 
+  /**
+   * Reads partitions together, newest first, until `want` matches are known complete (above every
+   * unfinished partition's position), all are exhausted, or the budget ends. Returns the complete
+   * matches and the frontier: everything above it was read in every partition.
+   */
+  async function readTogether(readers: Reader[], filter: Filter, want: number, budget: Budget): Promise<{ items: TransferItem[]; frontier?: string }> {
+    const found: TransferItem[] = [];
+    const frontier = () => readers.filter((r) => !r.exhausted).reduce<string | undefined>((max, r) => (max === undefined || r.position > max ? r.position : max), undefined);
+    const complete = () => {
+      const bound = frontier();
+      return bound === undefined ? found : found.filter((item) => item.transferId >= bound);
+    };
+    while (complete().length < want && readers.some((r) => !r.exhausted) && budgetLeft(budget)) {
+      const open = readers.filter((r) => !r.exhausted);
+      const perQuery = Math.max(1, Math.min(want + 1, Math.floor((MAX_ITEMS_SCANNED - budget.scanned) / open.length)));
+      const batches = await Promise.all(open.map((reader) => readPartition(reader, filter, perQuery, budget)));
+      found.push(...batches.flat());
+    }
+    return { items: complete().sort(newestFirst), frontier: frontier() };
+  }
+
+  /** The smallest id a transfer created at `epochMs` can have. */
+  const firstIdAt = (epochMs: number) => encodeTime(Math.max(0, epochMs), 10) + "0".repeat(16);
+
   /** A user's transfers, sent and received, merged newest first. */
-  async function fetchByUser(userId: string, page: Page): Promise<TransferItem[]> {
+  async function fetchByUser(userId: string, before: string, filter: Filter, want: number, budget: Budget) {
     const { transfer } = Dynamo.service().entities;
-    const [sent, received] = await Promise.all([
-      fetchPartition(transfer.query.bySender({ senderUserId: userId }), page),
-      fetchPartition(transfer.query.byReceiver({ receiverUserId: userId }), page),
-    ]);
-    return [...sent, ...received].sort(newestFirst).slice(0, page.count);
+    const readers: Reader[] = [
+      { query: transfer.query.bySender({ senderUserId: userId }), position: before, exhausted: false },
+      { query: transfer.query.byReceiver({ receiverUserId: userId }), position: before, exhausted: false },
+    ];
+    return readTogether(readers, filter, want, budget);
   }
 
   /**
-   * Everyone's transfers, newest first: day by day from the newest, each day's shards queried
-   * together and merged, until enough are found or the window ends.
+   * Everyone's transfers, newest first: day by day from the day of `before`, each day's shards
+   * read together, until enough are found, the window ends or the budget does.
    */
-  async function fetchRecent(page: Page & { fromMs: number; untilMs: number }): Promise<TransferItem[]> {
+  async function fetchRecent(before: string, filter: Filter, want: number, untilMs: number, budget: Budget) {
     const { transfer } = Dynamo.service().entities;
     const found: TransferItem[] = [];
-    for (let day = page.fromMs; found.length < page.count && recentBucket(day) >= recentBucket(page.untilMs); day -= DAY_MS) {
-      const bucket = recentBucket(day);
-      const need = { ...page, count: page.count - found.length };
-      const shards = await Promise.all(
-        Array.from({ length: RECENT_SHARDS }, (_, shard) =>
-          fetchPartition(transfer.query.recent({ bucket, shard }), need),
-        ),
-      );
-      found.push(...shards.flat().sort(newestFirst).slice(0, need.count));
+    // A position can never lie ahead of the clock (plus skew): no scan of empty future days.
+    let dayMs = Math.min(before === ABOVE_EVERY_ID ? Date.now() + CLOCK_SKEW_MS : decodeTime(before), Date.now() + CLOCK_SKEW_MS);
+    let position = before;
+    while (found.length < want && recentBucket(dayMs) >= recentBucket(untilMs)) {
+      if (!budgetLeft(budget)) return { items: found, frontier: position };
+      const bucket = recentBucket(dayMs);
+      const readers: Reader[] = Array.from({ length: RECENT_SHARDS }, (_, shard) => ({
+        query: transfer.query.recent({ bucket, shard }),
+        position,
+        exhausted: false,
+      }));
+      const day = await readTogether(readers, filter, want - found.length, budget);
+      found.push(...day.items);
+      if (day.frontier !== undefined) return { items: found, frontier: day.frontier };
+      // This day is read completely: continue below its first possible id.
+      const dayStart = Date.parse(`${bucket}T00:00:00.000Z`);
+      position = firstIdAt(dayStart);
+      dayMs = dayStart - 1;
     }
-    return found;
+    return { items: found, frontier: found.length >= want ? position : undefined };
+  }
+
+  /** A page from what was read: `limit` items, and a cursor if there may be more. */
+  function toPage(read: { items: TransferItem[]; frontier?: string }, limit: number, query: string): { items: Info[]; cursor?: string } {
+    const shown = read.items.slice(0, limit);
+    const more = read.items.length > limit;
+    const next = more ? shown.at(-1)!.transferId : read.frontier;
+    return { items: shown.map(toInfo), ...(next !== undefined ? { cursor: encodeCursor(next, query) } : {}) };
   }
 
   export const ListInput = z.object({
@@ -328,18 +407,18 @@ export namespace Transfer {
   /**
    * With userId: that user's sent and received transfers; without: everyone's recent ones
    * (the last RECENT_WINDOW_DAYS). Newest first; `cursor` is opaque and continues the list.
+   * Bounded work per call: a page may be short (even empty) and still carry a cursor.
    */
   export const list = fn(ListInput, async (input): Promise<{ items: Info[]; cursor?: string }> => {
-    const before = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+    const query = `list\n${input.userId ?? ""}\n${input.status ?? ""}`;
+    const before = input.cursor === undefined ? ABOVE_EVERY_ID : decodeCursor(input.cursor, query);
+    const budget: Budget = { scanned: 0, queries: 0 };
+    const filter = { status: input.status };
     // One more than asked tells whether a next page exists.
-    const page: Page = { before, status: input.status, count: input.limit + 1 };
-    const now = Date.now();
-    const items = input.userId
-      ? await fetchByUser(input.userId, page)
-      : await fetchRecent({ ...page, fromMs: before ? decodeTime(before) : now + CLOCK_SKEW_MS, untilMs: now - RECENT_WINDOW_DAYS * DAY_MS });
-    const shown = items.slice(0, input.limit).map(toInfo);
-    const last = shown.at(-1);
-    return items.length > input.limit && last ? { items: shown, cursor: encodeCursor(last.transferId) } : { items: shown };
+    const read = input.userId
+      ? await fetchByUser(input.userId, before, filter, input.limit + 1, budget)
+      : await fetchRecent(before, filter, input.limit + 1, Date.now() - RECENT_WINDOW_DAYS * DAY_MS, budget);
+    return toPage(read, input.limit, query);
   });
 
   export const ListStuckInput = z.object({
@@ -348,23 +427,27 @@ export namespace Transfer {
     /** Not updated for at least this long. */
     olderThanMs: z.number().int().min(0),
     limit: z.number().int().min(1).max(1000).default(100),
+    /** Continue a scan an earlier call stopped (its `cursor`). */
+    cursor: z.string().optional(),
   });
 
-  /** Transfers left in `status` for `olderThanMs` or more (within RECENT_WINDOW_DAYS), newest first. */
-  export const listStuck = fn(ListStuckInput, async (input): Promise<Info[]> => {
+  /**
+   * Transfers left in `status` for `olderThanMs` or more (within RECENT_WINDOW_DAYS), newest
+   * first, with the same bound on work as `list`: a cursor continues the scan.
+   */
+  export const listStuckPage = fn(ListStuckInput, async (input): Promise<{ items: Info[]; cursor?: string }> => {
     const now = Date.now();
     const cutoff = now - input.olderThanMs;
-    const items = await fetchRecent({
-      // createdAt <= updatedAt: anything not updated since the cutoff was created before it.
-      before: encodeTime(cutoff, 10) + "0".repeat(16),
-      status: input.status,
-      updatedBefore: iso(cutoff),
-      count: input.limit,
-      fromMs: cutoff,
-      untilMs: now - RECENT_WINDOW_DAYS * DAY_MS,
-    });
-    return items.map(toInfo);
+    const query = `stuck\n${input.status}\n${input.olderThanMs}`;
+    // createdAt <= updatedAt: anything not updated since the cutoff was created before it.
+    const before = input.cursor === undefined ? firstIdAt(cutoff) : decodeCursor(input.cursor, query);
+    const budget: Budget = { scanned: 0, queries: 0 };
+    const read = await fetchRecent(before, { status: input.status, updatedBefore: iso(cutoff) }, input.limit + 1, now - RECENT_WINDOW_DAYS * DAY_MS, budget);
+    return toPage(read, input.limit, query);
   });
+
+  /** The first page of `listStuckPage`. */
+  export const listStuck = async (input: z.input<typeof ListStuckInput>): Promise<Info[]> => (await listStuckPage(input)).items;
 
   // ---------------------------------------------------------------- saga transitions
 
