@@ -80,7 +80,8 @@ const DYNAMO_READS = new Set(["GetItem", "Query", "Scan", "BatchGetItem", "Trans
 const STREAM_CALLS = new Set(["GetRecords", "GetShardIterator", "DescribeStream", "ListStreams"]);
 
 // ------------------------------------------------------------------ (a) hot accounts
-type Op = "raw" | "debit" | "credit";
+type Op = "raw" | "debit" | "credit" | "debit batched" | "credit batched";
+const OPS: Op[] = ["raw", "debit", "credit", "debit batched", "credit batched"];
 
 async function hotAccounts(postgresInfo: { database: string }) {
   process.env.WALLET_POOL_MAX = String(HOT_CONCURRENCY);
@@ -104,15 +105,19 @@ async function hotAccounts(postgresInfo: { database: string }) {
     raw: (userId) => sql`update wallet.account set balance = balance + 0.01 where user_id = ${userId}`,
     debit: (userId) => Wallet.debit({ transferId: `bench-${++serial}`, userId, amount: "0.01" }),
     credit: (userId) => Wallet.credit({ transferId: `bench-${++serial}`, userId, amount: "0.01" }),
+    "debit batched": (userId) => Wallet.debit({ transferId: `bench-${++serial}`, userId, amount: "0.01" }),
+    "credit batched": (userId) => Wallet.credit({ transferId: `bench-${++serial}`, userId, amount: "0.01" }),
   };
-  const totals: Record<Op, { ops: number; errors: number; ms: number; holderSamples: number; holderSum: number }> = {
-    raw: { ops: 0, errors: 0, ms: 0, holderSamples: 0, holderSum: 0 },
-    debit: { ops: 0, errors: 0, ms: 0, holderSamples: 0, holderSum: 0 },
-    credit: { ops: 0, errors: 0, ms: 0, holderSamples: 0, holderSum: 0 },
-  };
+  const totals = Object.fromEntries(OPS.map((op) => [op, { ops: 0, errors: 0, ms: 0, holderSamples: 0, holderSum: 0, roundTrips: 0 }])) as Record<
+    Op,
+    { ops: number; errors: number; ms: number; holderSamples: number; holderSum: number; roundTrips: number }
+  >;
+  const pgWire = wire.watch(JSON.parse(process.env.SST_RESOURCE_Postgres!).port as number);
   let firstError: unknown;
 
   async function measure(op: Op, seconds: number, record: boolean) {
+    // One operation per transaction (as a Lambda runs it), or batched per account (see wallet.ts).
+    process.env.WALLET_BATCH_MAX = op.endsWith("batched") ? "" : "1";
     const deadline = Date.now() + seconds * 1000;
     let ops = 0;
     let errors = 0;
@@ -132,6 +137,8 @@ async function hotAccounts(postgresInfo: { database: string }) {
         await sleep(5);
       }
     })();
+    wire.reset();
+    wire.counting = true;
     const started = performance.now();
     await Promise.all(
       Array.from({ length: HOT_CONCURRENCY }, async (_, worker) => {
@@ -149,6 +156,7 @@ async function hotAccounts(postgresInfo: { database: string }) {
     const ms = performance.now() - started;
     sampling = false;
     await sampling$;
+    wire.counting = false;
     if (!record) return;
     const total = totals[op];
     total.ops += ops;
@@ -156,12 +164,14 @@ async function hotAccounts(postgresInfo: { database: string }) {
     total.ms += ms;
     total.holderSamples += samples;
     total.holderSum += holders;
+    // The sampler's own queries went to the same port: one round trip each.
+    total.roundTrips += pgWire.roundTrips - samples;
   }
 
   // Warm up each path, then interleave rounds so background load hits all three alike.
-  for (const op of ["raw", "debit", "credit"] as const) await measure(op, 0.5, false);
+  for (const op of OPS) await measure(op, 0.5, false);
   for (let r = 0; r < HOT_ROUNDS; r++) {
-    const order: Op[] = r % 2 === 0 ? ["raw", "debit", "credit"] : ["credit", "debit", "raw"];
+    const order = r % 2 === 0 ? OPS : [...OPS].reverse();
     for (const op of order) await measure(op, HOT_SECONDS, true);
   }
   await sampler.end();
@@ -170,25 +180,29 @@ async function hotAccounts(postgresInfo: { database: string }) {
   // Little's law: mean number of lock holders = rate × mean hold time.
   const lockHoldMs = (op: Op) => ((totals[op].holderSum / Math.max(totals[op].holderSamples, 1)) / rate(op)) * 1000;
   const raw = rate("raw");
-  for (const op of ["debit", "credit"] as const) {
+  for (const op of OPS.filter((o) => o !== "raw")) {
     print({
       bench: "hot-accounts",
-      op: `Wallet.${op}`,
+      op: `Wallet.${op.split(" ")[0]}`,
+      mode: op.endsWith("batched") ? "batched per account (one transaction for the operations waiting on an account)" : "one operation per transaction",
       accounts: HOT_ACCOUNTS,
       concurrency: HOT_CONCURRENCY,
       seconds: round((totals[op].ms / 1000), 1),
       ratePerS: Math.round(rate(op)),
       lockHoldMs: round(lockHoldMs(op), 3),
+      postgresRoundTripsPerOp: round(totals[op].roundTrips / Math.max(totals[op].ops, 1)),
       errors: totals[op].errors,
       ceiling: "raw single-statement UPDATE, same 10 rows, same pool",
       ceilingRatePerS: Math.round(raw),
       ceilingLockHoldMs: round(lockHoldMs("raw"), 3),
+      ceilingPostgresRoundTripsPerOp: round(totals.raw.roundTrips / Math.max(totals.raw.ops, 1)),
       ratio: round(rate(op) / raw),
     });
   }
   if (firstError) print({ bench: "hot-accounts", firstError: String(firstError) });
   await closeDb();
   delete process.env.WALLET_POOL_MAX;
+  delete process.env.WALLET_BATCH_MAX;
   void postgresInfo;
 }
 
