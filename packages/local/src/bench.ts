@@ -331,6 +331,8 @@ async function pipeline(dynamoEndpoint: string, dynamoPort: number, postgresPort
   const writesPerTransfer = writes / Math.max(done, 1);
   await runtime.quiesce();
   const after = await Wallet.totals();
+  // Step retries (a transient error, or a Lambda-style timeout) stretch the tail: count them.
+  const stepRetries = [...runtime.saga.executions.values()].reduce((n, e) => n + e.states.filter((s) => s.endsWith(":retry")).length, 0);
   print({
     bench: "pipeline",
     transfers: done,
@@ -341,6 +343,7 @@ async function pipeline(dynamoEndpoint: string, dynamoPort: number, postgresPort
     p50LatencyMs: Math.round(percentile(sorted, 50)),
     p99LatencyMs: Math.round(percentile(sorted, 99)),
     executions: Object.fromEntries(outcomes),
+    stepRetries,
     dynamoCallsPerTransfer: per(dynamo.roundTrips),
     dynamoWritesPerTransfer: per(writes),
     dynamoReadsPerTransfer: per(sum(DYNAMO_READS)),
