@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
 import { AppError, isAppError } from "../src/error.ts";
-import { fromMinor, toMinor } from "../src/money.ts";
+import { fromMinor, normalize as normalizeAmount, toMinor } from "../src/money.ts";
 import { closeDb, db, toWalletError } from "../src/wallet/client.ts";
 import { migrate } from "../src/wallet/migrate.ts";
 import { Wallet, WalletError } from "../src/wallet/wallet.ts";
@@ -395,6 +395,94 @@ describe("compensations", () => {
     await Promise.all(transfers.map((transferId) => Wallet.refund({ transferId, userId: sender })));
     expect(await balanceOf(sender)).toBe("1000.00");
     await expectInvariants();
+  });
+});
+
+describe("batched moves on one account", () => {
+  interface BatchRow {
+    item: number;
+    result: string;
+    outcome: string | null;
+    amount: string | null;
+    balance_after: string | null;
+    balance: string | null;
+  }
+  const batch = (userId: string, items: [type: "DEBIT" | "CREDIT", transferId: string, amount: string][]) =>
+    db()<BatchRow[]>`
+      select item, result, outcome, amount, balance_after, balance
+      from wallet.move_batch(${userId}, ${items.map((i) => i[0])}::text[], ${items.map((i) => i[1])}::text[], ${items.map((i) => i[2])}::numeric[])
+      order by item`;
+
+  it("decides each operation alone, in order: one that would overdraw is refused, not the batch", async () => {
+    const userId = await newUser("10");
+    const payer = await newUser("10");
+    const [t0, t1, t2, t3, t4, t5] = Array.from({ length: 6 }, () => unique("t"));
+    await Wallet.debit({ transferId: t0!, userId, amount: "2.00" }); // 8.00
+    await Wallet.refund({ transferId: t1!, userId }); // tombstone: a late debit of t1 must refuse
+    await Wallet.debit({ transferId: t4!, userId: payer, amount: "1.50" }); // t4's money in flight
+    const rows = await batch(userId, [
+      ["DEBIT", t2!, "3.00"], // applied → 5.00
+      ["DEBIT", t3!, "6.00"], // cannot be covered: refused alone, leaves its REFUND tombstone
+      ["CREDIT", t4!, "1.50"], // applied → 6.50
+      ["DEBIT", t0!, "2.00"], // recorded before: replayed
+      ["DEBIT", t1!, "1.00"], // its refund came first: refused
+      ["DEBIT", t2!, "3.00"], // the same key twice in one batch: applied once, then replayed
+      ["DEBIT", t5!, "6.50"], // applied → 0.00
+      ["DEBIT", t0!, "9.99"], // the key with another amount: a mismatch
+    ]);
+    expect(rows.map((r) => [r.result, r.outcome, r.amount === null ? null : normalizeAmount(r.amount), r.balance_after && normalizeAmount(r.balance_after)])).toEqual([
+      ["applied", "applied", "3.00", "5.00"],
+      ["insufficient", null, null, null],
+      ["applied", "applied", "1.50", "6.50"],
+      ["replayed", "applied", "2.00", "8.00"],
+      ["compensated", null, null, null],
+      ["replayed", "applied", "3.00", "5.00"],
+      ["applied", "applied", "6.50", "0.00"],
+      ["mismatch", null, null, null],
+    ]);
+    expect(await balanceOf(userId)).toBe("0.00");
+    expect(await inboxRow(`REFUND#${t3}`)).toEqual({ outcome: "skipped", amount: "0.00" });
+    expect(await ledgerCount(t2!)).toBe(1);
+    await Wallet.deposit({ reference: unique("dep"), userId, amount: "100" });
+    expect(await codeOf(Wallet.debit({ transferId: t3!, userId, amount: "6.00" }))).toBe(WalletError.TRANSFER_COMPENSATED);
+    await settle([t0!], "2.00");
+    await settle([t2!], "3.00");
+    await settle([t5!], "6.50");
+    await expectInvariants();
+  });
+
+  it("concurrent moves on one account from one process share transactions, each with its own outcome", async () => {
+    const shared = async () => {
+      const userId = await newUser("10");
+      const transfers = Array.from({ length: 40 }, () => unique("t"));
+      const codes = await Promise.all(transfers.map((transferId) => codeOf(Wallet.debit({ transferId, userId, amount: "0.50" }))));
+      expect(codes.filter((c) => c === "OK")).toHaveLength(20);
+      expect(codes.filter((c) => c === WalletError.INSUFFICIENT_FUNDS)).toHaveLength(20);
+      expect(await balanceOf(userId)).toBe("0.00");
+      await settle(transfers.filter((_, i) => codes[i] === "OK"), "0.50");
+      const [row] = await db()<{ transactions: number }[]>`
+        select count(distinct l.xmin::text)::int as transactions
+        from wallet.ledger_entry l join wallet.account a on a.id = l.account_id
+        where a.user_id = ${userId} and l.kind = 'DEBIT'`;
+      return row!.transactions;
+    };
+    expect(await shared()).toBeLessThan(20);
+    process.env.WALLET_BATCH_MAX = "1";
+    try {
+      expect(await shared()).toBe(20);
+    } finally {
+      delete process.env.WALLET_BATCH_MAX;
+    }
+    await expectInvariants();
+  });
+
+  it("money operations refuse to run outside READ COMMITTED, where the tombstone check would race", async () => {
+    const userId = await newUser("10");
+    const error = await db()
+      .begin("isolation level repeatable read", (tx) => tx`select * from wallet.move('DEBIT', ${unique("t")}, ${userId}, 1)`)
+      .catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBe("25000");
+    expect(await balanceOf(userId)).toBe("10.00");
   });
 });
 

@@ -7,17 +7,17 @@
  * and records itself in wallet.inbox, so a retry after commit returns the recorded
  * outcome instead of applying twice.
  *
- * Shape of a money transaction (two statements, sent pipelined, then COMMIT):
- *   1. `SELECT … FOR UPDATE` of the account row.
- *   2. One statement that re-reads everything under that lock (READ COMMITTED takes a
- *      fresh snapshot per statement, so it sees whatever committed before we got the
- *      lock), checks, inserts the inbox row, updates the balance and writes the ledger.
- * The inbox insert comes after the lock rather than before it: same-key retries
- * serialise on the row lock anyway, and folding the insert into statement 2 keeps the
- * lock held for one statement plus COMMIT — a hot account's throughput is
- * 1 / lock hold time. Statement 2 must not be merged into statement 1: a statement's
- * snapshot predates its own lock wait, so the tombstone check (REFUND before a late
- * DEBIT, REVERSE before a late CREDIT) would race.
+ * The saga's operations (debit, credit, refund, reverse) are each one call of a SQL function
+ * (migration 0002: wallet.move, wallet.compensate), sent as ONE statement in its own implicit
+ * transaction: the row lock is taken inside it and released by the commit right after, with no
+ * client round trip in between — a hot account's throughput is 1 / lock hold time. Each
+ * statement inside the function takes a fresh snapshot after the lock (plpgsql in READ
+ * COMMITTED), so the tombstone check (REFUND before a late DEBIT, REVERSE before a late CREDIT)
+ * sees whatever committed before the lock was granted. The function decides the outcome and
+ * returns it; `verdict` only maps it to an Outcome or an AppError.
+ *
+ * Deposits (rare, two rows) keep the older shape: `SELECT … FOR UPDATE` of both rows, then one
+ * statement that re-reads everything under the locks, sent pipelined, then COMMIT.
  */
 import { z } from "zod";
 import type postgres from "postgres";
@@ -292,220 +292,196 @@ export namespace Wallet {
       prior.amount as prior_amount, prior.balance_after as prior_balance_after`;
   }
 
-  /**
-   * DEBIT (delta < 0) or CREDIT (delta > 0) of one user account: refused when its
-   * compensation was already recorded (the tombstone), when closed, or when it would
-   * make the balance negative.
-   */
-  async function move(input: {
-    type: "DEBIT" | "CREDIT";
-    tombstone: "REFUND" | "REVERSE";
-    transferId: string;
-    userId: string;
-    amount: string;
-  }): Promise<Outcome> {
-    const { type, transferId, userId } = input;
-    const transactionId = `${type}#${transferId}`;
-    const tombstoneId = `${input.tombstone}#${transferId}`;
-    const amountMinor = toMinor(input.amount);
-    const delta = fromMinor(type === "DEBIT" ? -amountMinor : amountMinor);
-    /**
-     * A refused debit closes the transfer's money path for good: it records the REFUND
-     * tombstone (skipped: nothing to give back), so a late duplicate of this debit — an
-     * invocation still in flight after the saga moved on to FAILED — can never apply.
-     */
-    const refuse = async (tx: postgres.TransactionSql, error: AppError, accountId: string | null) => {
-      if (type === "DEBIT") {
-        await tx`
-          insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome)
-          values (${tombstoneId}, ${input.tombstone}, ${transferId}, ${accountId}, 0, 'skipped')
-          on conflict (transaction_id) do nothing`;
-      }
-      return error;
-    };
-    const result = await db().begin(async (tx) => {
-      const [, [row]] = await Promise.all([
-        lockUser(tx, userId),
-        tx<ApplyRow[]>`
-          with ${head(tx, userId, transactionId)},
-          tomb as (
-            select exists (select 1 from wallet.inbox where transaction_id = ${tombstoneId}) as compensated
-          ),
-          checked as (
-            select acct.id from acct, tomb
-            where acct.status = 'open'
-              and acct.balance + ${delta}::numeric >= 0
-              and not tomb.compensated
-              and not exists (select 1 from prior)
-          ),
-          ins as (
-            insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome)
-            select ${transactionId}::text, ${type}::text, ${transferId}::text, checked.id, ${input.amount}::numeric, 'applied' from checked
-            on conflict (transaction_id) do nothing
-            returning account_id, outcome, amount
-          ),
-          upd as (
-            update wallet.account a set balance = a.balance + ${delta}::numeric
-            from ins where a.id = ins.account_id
-            returning a.id, a.balance
-          ),
-          led as (
-            insert into wallet.ledger_entry (account_id, transaction_id, transfer_id, kind, amount, balance_after)
-            select upd.id, ${transactionId}::text, ${transferId}::text, ${type}::text, ${delta}::numeric, upd.balance from upd
-            returning balance_after
-          )
-          select ${headColumns(tx)},
-            tomb.compensated,
-            null::text as original_account_id, null::numeric as original_amount,
-            (select outcome from ins) as inserted_outcome,
-            (select amount from ins) as inserted_amount,
-            (select balance_after from led) as balance_after
-          from tomb
-          left join acct on true
-          left join prior on true`,
-      ]);
-      if (!row || row.account_id === null) return refuse(tx, notFound(userId), null);
-      if (row.prior_outcome !== null) return replay(row, transactionId, amountMinor);
-      if (row.compensated) {
-        throw new AppError(
+  /** What wallet.move and wallet.compensate (migration 0002) return: the outcome, decided in SQL. */
+  interface MoneyRow {
+    result:
+      | "applied"
+      | "skipped"
+      | "replayed"
+      | "mismatch"
+      | "original_mismatch"
+      | "not_found"
+      | "closed"
+      | "insufficient"
+      | "compensated"
+      | "impossible";
+    outcome: OutcomeKind | null;
+    amount: string | null;
+    balance_after: string | null;
+    balance: string | null;
+  }
+
+  /** Maps the function's verdict to an Outcome, or to the AppError that says why it was refused. */
+  function verdict(row: MoneyRow | undefined, op: { type: string; transferId: string; userId: string; amount?: string }): Outcome {
+    const transactionId = `${op.type}#${op.transferId}`;
+    if (!row) throw new Error(`${transactionId}: the money function returned no row`);
+    switch (row.result) {
+      case "applied":
+      case "skipped":
+      case "replayed":
+        return {
+          transactionId,
+          outcome: row.outcome!,
+          replayed: row.result === "replayed",
+          amount: normalize(row.amount ?? "0"),
+          ...(row.balance_after !== null ? { balanceAfter: normalize(row.balance_after) } : {}),
+        };
+      case "mismatch":
+        return fail("conflict", WalletError.TRANSFER_MISMATCH, `${transactionId} was already recorded for another account or amount`);
+      case "original_mismatch":
+        return fail("conflict", WalletError.TRANSFER_MISMATCH, `the original of ${transactionId} was recorded for another account than user ${op.userId}'s`);
+      case "not_found":
+        throw notFound(op.userId);
+      case "closed":
+        return fail("business", WalletError.ACCOUNT_CLOSED, `wallet account of user ${op.userId} is closed`);
+      case "insufficient":
+        return fail("business", WalletError.INSUFFICIENT_FUNDS, `balance ${normalize(row.balance!)} cannot cover ${op.amount}`);
+      case "compensated":
+        return fail("business", WalletError.TRANSFER_COMPENSATED, `transfer ${op.transferId} was already compensated; ${op.type} refused`);
+      case "impossible":
+        return fail(
           "business",
-          WalletError.TRANSFER_COMPENSATED,
-          `transfer ${transferId} was already compensated (${tombstoneId}); ${type} refused`,
+          WalletError.REVERSAL_IMPOSSIBLE,
+          `balance ${normalize(row.balance!)} of user ${op.userId} no longer covers the credit of ${normalize(row.amount!)} (transfer ${op.transferId})`,
         );
-      }
-      if (row.status !== "open") {
-        return refuse(tx, new AppError("business", WalletError.ACCOUNT_CLOSED, `wallet account of user ${userId} is closed`), row.account_id);
-      }
-      if (toMinor(row.balance!) + toMinor(delta) < 0n) {
-        const error = new AppError("business", WalletError.INSUFFICIENT_FUNDS, `balance ${normalize(row.balance!)} cannot cover ${input.amount}`);
-        return refuse(tx, error, row.account_id);
-      }
-      if (row.inserted_outcome === null) return lostRace(tx, row, transactionId, amountMinor);
-      return {
-        transactionId,
-        outcome: "applied" as const,
-        replayed: false,
-        amount: input.amount,
-        balanceAfter: normalize(row.balance_after!),
-      };
-    });
-    if (result instanceof AppError) throw result;
-    return result;
+    }
+    throw new Error(`${transactionId}: unknown result ${String(row.result)}`);
+  }
+
+  function fail(kind: AppError["kind"], code: WalletError, message: string): never {
+    throw new AppError(kind, code, message);
+  }
+
+  type MoveInput = { type: "DEBIT" | "CREDIT"; transferId: string; userId: string; amount: string };
+
+  /**
+   * DEBIT (the balance goes down) or CREDIT of one user account: one statement, one round trip,
+   * the row lock held only while it runs (see migration 0002). Refused when its compensation was
+   * already recorded (the tombstone), when closed, or when it would make the balance negative;
+   * a refused debit leaves the REFUND tombstone, so a late duplicate of it never applies.
+   */
+  async function move(input: MoveInput): Promise<Outcome> {
+    const row = await batcher.submit(input);
+    const outcome = verdict(row, input);
+    // The amount the caller asked for, as given (the recorded one equals it, or it was a mismatch).
+    return row.result === "applied" ? { ...outcome, amount: input.amount } : outcome;
+  }
+
+  function moveOne(input: MoveInput): Promise<MoneyRow[]> {
+    return db()<MoneyRow[]>`
+      select result, outcome, amount, balance_after, balance
+      from wallet.move(${input.type}, ${input.transferId}, ${input.userId}, ${input.amount}::numeric)`;
   }
 
   /**
-   * REFUND (sign +1, undoes a DEBIT) or REVERSE (sign −1, undoes a CREDIT). The amount
-   * is the recorded original's. Without an original, it is recorded as 'skipped' and
-   * becomes the tombstone that makes a late original refuse: both lock the same account
-   * row before reading the other's inbox row, so one of them always sees the other.
-   * Allowed on a closed account: a compensation restores the state before the saga.
-   * For a user without an account (the credit failed with ACCOUNT_NOT_FOUND) it is
-   * skipped too, with a tombstone not tied to any account: nothing could be undone,
-   * and the saga's compensation path must not stall on it. (There is no row to lock
-   * then, so only a credit racing the account's creation could slip past it.)
+   * Natural batching per account (migration 0003): while a move on an account is in flight,
+   * further moves on it from this process wait, then go together in ONE wallet.move_batch call
+   * (one transaction, one lock acquisition, one commit), each with its own inbox key and outcome.
+   * A lone move — every move of a Lambda, which handles one invocation at a time — is a plain
+   * wallet.move call and waits for nothing. WALLET_BATCH_MAX=1 turns batching off.
    */
-  async function compensate(input: {
-    type: "REFUND" | "REVERSE";
-    original: "DEBIT" | "CREDIT";
-    transferId: string;
-    userId: string;
-  }): Promise<Outcome> {
-    const { type, transferId, userId } = input;
-    const transactionId = `${type}#${transferId}`;
-    const originalId = `${input.original}#${transferId}`;
-    const sign = type === "REFUND" ? 1 : -1;
-    return db().begin(async (tx) => {
-      const [, [row]] = await Promise.all([
-        lockUser(tx, userId),
-        tx<ApplyRow[]>`
-          with ${head(tx, userId, transactionId)},
-          original as (
-            select account_id, amount from wallet.inbox where transaction_id = ${originalId}
-          ),
-          plan as (
-            select acct.id,
-              case when original.amount is null then 'skipped' else 'applied' end as outcome,
-              coalesce(original.amount, 0) as amount
-            from (select) as one
-            left join acct on true
-            left join original on true
-            where not exists (select 1 from prior)
-              and (original.account_id is null or original.account_id = acct.id)
-              and coalesce(acct.balance, 0) + ${sign}::int * coalesce(original.amount, 0) >= 0
-          ),
-          ins as (
-            insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome)
-            select ${transactionId}::text, ${type}::text, ${transferId}::text, plan.id, plan.amount, plan.outcome from plan
-            on conflict (transaction_id) do nothing
-            returning account_id, outcome, amount
-          ),
-          upd as (
-            update wallet.account a set balance = a.balance + ${sign}::int * ins.amount
-            from ins where a.id = ins.account_id and ins.outcome = 'applied'
-            returning a.id, a.balance
-          ),
-          led as (
-            insert into wallet.ledger_entry (account_id, transaction_id, transfer_id, kind, amount, balance_after)
-            select upd.id, ${transactionId}::text, ${transferId}::text, ${type}::text, ${sign}::int * ins.amount, upd.balance
-            from upd, ins
-            returning balance_after
-          )
-          select ${headColumns(tx)},
-            null::boolean as compensated,
-            original.account_id::text as original_account_id, original.amount as original_amount,
-            (select outcome from ins) as inserted_outcome,
-            (select amount from ins) as inserted_amount,
-            (select balance_after from led) as balance_after
-          from (select) as one
-          left join acct on true
-          left join prior on true
-          left join original on true`,
-      ]);
-      if (!row) throw new Error("the compensation statement returned no row");
-      if (row.prior_outcome !== null) return replay(row, transactionId);
-      if (row.original_account_id !== null && row.original_account_id !== row.account_id) {
-        throw new AppError(
-          "conflict",
-          WalletError.TRANSFER_MISMATCH,
-          `${originalId} was recorded for another account than user ${userId}'s`,
-        );
+  const batcher = (() => {
+    interface Pending {
+      input: MoveInput;
+      resolve: (row: MoneyRow) => void;
+      reject: (error: unknown) => void;
+    }
+    const waiting = new Map<string, Pending[]>();
+
+    function batchMax(): number {
+      const parsed = Number(process.env.WALLET_BATCH_MAX ?? "");
+      return Number.isInteger(parsed) && parsed > 0 ? parsed : 100;
+    }
+
+    async function runBatch(userId: string, batch: Pending[]): Promise<void> {
+      try {
+        if (batch.length === 1) {
+          const [row] = await moveOne(batch[0]!.input);
+          if (!row) throw new Error("wallet.move returned no row");
+          batch[0]!.resolve(row);
+          return;
+        }
+        const rows = await db()<(MoneyRow & { item: number })[]>`
+          select item, result, outcome, amount, balance_after, balance
+          from wallet.move_batch(
+            ${userId},
+            ${batch.map((p) => p.input.type)}::text[],
+            ${batch.map((p) => p.input.transferId)}::text[],
+            ${batch.map((p) => p.input.amount)}::numeric[])`;
+        const byItem = new Map(rows.map((row) => [row.item, row]));
+        for (const [index, pending] of batch.entries()) {
+          const row = byItem.get(index + 1);
+          if (row) pending.resolve(row);
+          else pending.reject(new Error(`wallet.move_batch returned no row for item ${index + 1}`));
+        }
+      } catch (error) {
+        if (batch.length === 1) {
+          batch[0]!.reject(error);
+          return;
+        }
+        // One item's failure (not a refusal: those are verdicts) must not decide the others':
+        // each goes again alone and gets its own answer. Nothing of the batch was committed.
+        for (const pending of batch) await runBatch(userId, [pending]);
       }
-      if (row.original_amount !== null && toMinor(row.balance!) + BigInt(sign) * toMinor(row.original_amount) < 0n) {
-        throw new AppError(
-          "business",
-          WalletError.REVERSAL_IMPOSSIBLE,
-          `balance ${normalize(row.balance!)} of user ${userId} no longer covers the credit of ${normalize(row.original_amount)} (transfer ${transferId})`,
-        );
+    }
+
+    async function drain(userId: string, queue: Pending[]): Promise<void> {
+      try {
+        while (queue.length > 0) await runBatch(userId, queue.splice(0, batchMax()));
+      } finally {
+        waiting.delete(userId);
       }
-      if (row.inserted_outcome === null) return lostRace(tx, row, transactionId);
-      return {
-        transactionId,
-        outcome: row.inserted_outcome,
-        replayed: false,
-        amount: normalize(row.inserted_amount!),
-        ...(row.balance_after !== null ? { balanceAfter: normalize(row.balance_after) } : {}),
-      };
-    });
+    }
+
+    return {
+      submit(input: MoveInput): Promise<MoneyRow> {
+        return new Promise<MoneyRow>((resolve, reject) => {
+          const queue = waiting.get(input.userId);
+          if (queue) {
+            queue.push({ input, resolve, reject });
+            return;
+          }
+          const fresh: Pending[] = [{ input, resolve, reject }];
+          waiting.set(input.userId, fresh);
+          void drain(input.userId, fresh);
+        });
+      },
+    };
+  })();
+
+  /**
+   * REFUND (undoes a DEBIT) or REVERSE (undoes a CREDIT), of the recorded original's amount.
+   * Without an original it is recorded as 'skipped' and becomes the tombstone that makes a late
+   * original refuse: both lock the same account row before reading the other's inbox row, so one
+   * of them always sees the other. Allowed on a closed account. For a user without an account it
+   * is skipped too, with a tombstone tied to no account (there is no row to lock then, so only a
+   * credit racing the account's creation could slip past it).
+   */
+  async function compensate(input: { type: "REFUND" | "REVERSE"; transferId: string; userId: string }): Promise<Outcome> {
+    const [row] = await db()<MoneyRow[]>`
+      select result, outcome, amount, balance_after, balance
+      from wallet.compensate(${input.type}, ${input.transferId}, ${input.userId})`;
+    return verdict(row, input);
   }
 
   export const debit = fn(
     z.object({ transferId: TransferId, userId: UserId, amount: Amount }),
-    (input): Promise<Outcome> => move({ ...input, type: "DEBIT", tombstone: "REFUND" }),
+    (input): Promise<Outcome> => move({ ...input, type: "DEBIT" }),
   );
 
   export const credit = fn(
     z.object({ transferId: TransferId, userId: UserId, amount: Amount }),
-    (input): Promise<Outcome> => move({ ...input, type: "CREDIT", tombstone: "REVERSE" }),
+    (input): Promise<Outcome> => move({ ...input, type: "CREDIT" }),
   );
 
   export const refund = fn(
     z.object({ transferId: TransferId, userId: UserId }),
-    (input): Promise<Outcome> => compensate({ ...input, type: "REFUND", original: "DEBIT" }),
+    (input): Promise<Outcome> => compensate({ ...input, type: "REFUND" }),
   );
 
   export const reverse = fn(
     z.object({ transferId: TransferId, userId: UserId }),
-    (input): Promise<Outcome> => compensate({ ...input, type: "REVERSE", original: "CREDIT" }),
+    (input): Promise<Outcome> => compensate({ ...input, type: "REVERSE" }),
   );
 
   /**
