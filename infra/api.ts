@@ -1,10 +1,33 @@
 import { functionDefaults, functionVpc, walletEnvironment } from "./config";
 import { postgres, table, vpc } from "./storage";
 
-/** One user pool per stage; its `admin` group is what the dashboard's operators belong to. */
-export const userPool = new sst.aws.CognitoUserPool("Users", { usernames: ["email"] });
+/**
+ * One user pool per stage; its `admin` group is what the dashboard's operators belong to.
+ * A username is the wallet's userId and the handle people type to send money, so it is the
+ * username itself (email is only an alias to sign in with, verified); the pre sign-up trigger
+ * holds usernames to core's Handle rule. (SST's pool is already case-insensitive and open to
+ * self sign-up.) Not `usernames: ["email"]`: then Cognito's username would be the opaque `sub`.
+ */
+export const userPool = new sst.aws.CognitoUserPool("Users", {
+  aliases: ["email"],
+  triggers: {
+    preSignUp: { ...functionDefaults, handler: "packages/functions/src/auth/pre-sign-up.handler", description: "Usernames must be valid wallet handles" },
+  },
+});
 // Not "Dashboard": linkable components need app-wide unique names, and the StaticSite is "Dashboard".
-export const userPoolClient = userPool.addClient("DashboardClient");
+// The dashboard and `pnpm run token --stage` sign in with InitiateAuth (USER_PASSWORD_AUTH) and
+// refresh with REFRESH_TOKEN_AUTH: a public client (no secret), revocable tokens, and no answer
+// that tells an existing username from a wrong password.
+export const userPoolClient = userPool.addClient("DashboardClient", {
+  transform: {
+    client: (args) => {
+      args.explicitAuthFlows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"];
+      args.generateSecret = false;
+      args.preventUserExistenceErrors = "ENABLED";
+      args.enableTokenRevocation = true;
+    },
+  },
+});
 export const adminGroup = new aws.cognito.UserGroup("AdminGroup", { userPoolId: userPool.id, name: "admin", description: "Operators: read every wallet and transfer" });
 
 const issuer = $interpolate`https://cognito-idp.${aws.getRegionOutput().name}.amazonaws.com/${userPool.id}`;
@@ -36,4 +59,15 @@ const authorizer = api.addAuthorizer({
 api.route("GET /openapi.json", apiFunction.arn);
 api.route("$default", apiFunction.arn, { auth: { jwt: { authorizer: authorizer.id } } });
 
-export const outputs = { api: api.url, userPool: userPool.id, userPoolClient: userPoolClient.id };
+/** Cognito's InitiateAuth endpoint for this stage's region (what the dashboard and `token --stage` call). */
+export const authEndpoint = $interpolate`https://cognito-idp.${aws.getRegionOutput().name}.amazonaws.com/`;
+
+export const outputs = {
+  api: api.url,
+  userPool: userPool.id,
+  userPoolClient: userPoolClient.id,
+  authEndpoint,
+  // `pnpm run token --stage` checks these, so a stale outputs file is not mistaken for the stage's.
+  stage: $app.stage,
+  region: aws.getRegionOutput().name,
+};

@@ -22,7 +22,8 @@ function seed() {
       `Demo${name.charAt(0).toUpperCase()}${name.slice(1)}`,
       {
         userPoolId: userPool.id,
-        username: demoEmail(name),
+        // The username is the wallet's userId and the handle others send to; email is an alias.
+        username: name,
         attributes: { email: demoEmail(name), email_verified: "true" },
         password,
         messageAction: "SUPPRESS",
@@ -47,14 +48,14 @@ function seed() {
       "SeedDemoRun",
       {
         functionName: seeder.name,
-        // A wallet's owner is the token's subject: the Cognito user's `sub`.
-        input: $jsonStringify({ users: users.map(({ name, user }) => ({ name, userId: user.sub })), amount: DEMO_BALANCE }),
+        // A wallet's owner is the Cognito username (the API reads `username`, never `sub`).
+        input: $jsonStringify({ users: users.map(({ name, user }) => ({ name, userId: user.username })), amount: DEMO_BALANCE }),
       },
       { dependsOn: [migratorRun] },
     );
   }
   return {
-    demoUsers: `${[...DEMO_USERS, DEMO_OPERATOR].map(demoEmail).join(", ")} (operator: ${demoEmail(DEMO_OPERATOR)}); wallets funded with ${DEMO_BALANCE} each`,
+    demoUsers: `${[...DEMO_USERS, DEMO_OPERATOR].join(", ")} (operator: ${DEMO_OPERATOR}, in admin); wallets funded with ${DEMO_BALANCE} each`,
     demoPassword: $util.secret(operator.password.apply((p) => p ?? password)),
   };
 }

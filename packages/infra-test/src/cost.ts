@@ -24,15 +24,23 @@ export function costTables(markdown = readFileSync(COST_DOC, "utf8")): Map<strin
 }
 
 /** A state machine's path from StartAt to its success state, following `Next` (no Catch taken). */
-export function successPath(definition: { StartAt: string; States: Record<string, { Type: string; Next?: string; End?: boolean }> }) {
+type StateOnPath = { Type: string; Next?: string; End?: boolean; Choices?: { Next: string }[]; Default?: string };
+
+export function successPath(definition: { StartAt: string; States: Record<string, StateOnPath> }) {
   const path: Array<{ name: string; type: string }> = [];
+  const isFail = (next: string | undefined) => next !== undefined && definition.States[next]?.Type === "Fail";
   let name: string | undefined = definition.StartAt;
   while (name) {
-    const state: { Type: string; Next?: string; End?: boolean } | undefined = definition.States[name];
+    const state: StateOnPath | undefined = definition.States[name];
     if (!state) throw new Error(`state ${name} is missing`);
     if (path.some((p) => p.name === name)) throw new Error(`the success path loops at ${name}`);
     path.push({ name, type: state.Type });
     if (state.Type === "Fail") throw new Error(`the path from StartAt reaches Fail state ${name}`);
+    if (state.Type === "Choice") {
+      // A well-formed input takes the branch that does not end in a Fail state (e.g. the batch of one).
+      name = [...(state.Choices ?? []).map((choice) => choice.Next), state.Default].find((next) => next !== undefined && !isFail(next));
+      continue;
+    }
     name = state.End || state.Type === "Succeed" ? undefined : state.Next;
   }
   return path;

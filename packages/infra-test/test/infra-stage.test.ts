@@ -84,15 +84,35 @@ describe("infra, non-production stage", () => {
 
   it("seeds demo users (an operator in admin) and funds their wallets, after the migrations, and says how to sign in", () => {
     const users = ofType(ev, "aws:cognito/user:User");
-    expect(users.map((u) => u.inputs.username).sort()).toEqual(["alice", "bob", "carol", "dave", "operator"].map((n) => `${n}@demo.invalid`));
-    expect(ofType(ev, "aws:cognito/userInGroup:UserInGroup").map((g) => [g.inputs.username, g.inputs.groupName])).toEqual([["operator@demo.invalid", "admin"]]);
+    // Usernames are handles (the wallet's userId); email is only a verified alias.
+    expect(users.map((u) => u.inputs.username).sort()).toEqual(["alice", "bob", "carol", "dave", "operator"]);
+    expect(users.map((u) => u.inputs.attributes.email).sort()).toEqual(["alice", "bob", "carol", "dave", "operator"].map((n) => `${n}@demo.invalid`));
+    expect(ofType(ev, "aws:cognito/userInGroup:UserInGroup").map((g) => [g.inputs.username, g.inputs.groupName])).toEqual([["operator", "admin"]]);
     const seed = JSON.parse(named(ev, "aws:lambda/invocation:Invocation", "SeedDemoRun").inputs.input);
-    // A wallet belongs to the token's subject: each seeded wallet is a demo user's Cognito `sub`.
-    expect(seed.users.map((u: { userId: string }) => u.userId)).toEqual(["DemoAlice-sub", "DemoBob-sub", "DemoCarol-sub", "DemoDave-sub"]);
+    // A wallet belongs to the Cognito username (the API reads `username`, never the opaque `sub`).
+    expect(seed.users.map((u: { userId: string }) => u.userId)).toEqual(["alice", "bob", "carol", "dave"]);
     const seeder = functions(ev).find((fn) => fn.id === "SeedDemo")!;
     expect(seeder.links).toEqual(["Postgres"]);
-    expect(ev.outputs.demoUsers).toMatch(/operator@demo\.invalid/);
+    expect(ev.outputs.demoUsers).toMatch(/operator: operator, in admin/);
     expect(String(ev.outputs.demoPassword)).toBe(users[0]!.inputs.password.value ?? users[0]!.inputs.password);
+  });
+
+  it("signs people in by handle with a password, as the dashboard and `pnpm run token --stage` do", () => {
+    const pool = ofType(ev, "aws:cognito/userPool:UserPool")[0]!.inputs;
+    // The username is the handle (email only an alias), held to core's Handle rule by the pre sign-up trigger.
+    expect(pool.usernameAttributes).toBeUndefined();
+    expect(pool.aliasAttributes).toEqual(["email"]);
+    expect(pool.autoVerifiedAttributes).toEqual(["email"]);
+    expect(pool.lambdaConfig.preSignUp).toBeTruthy();
+    expect(functions(ev).some((fn) => fn.lambda.handler?.includes("pre-sign-up") || fn.id.includes("PreSignUp"))).toBe(true);
+    const client = ofType(ev, "aws:cognito/userPoolClient:UserPoolClient")[0]!.inputs;
+    expect(client).toMatchObject({
+      explicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+      generateSecret: false,
+      preventUserExistenceErrors: "ENABLED",
+    });
+    expect(ev.outputs).toMatchObject({ stage: "pr-42" });
+    expect(String(ev.outputs.authEndpoint)).toMatch(/^https:\/\/cognito-idp\..+\.amazonaws\.com\/$/);
   });
 
   it("seeds nothing when the stage is configured not to", async () => {

@@ -138,6 +138,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const s = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(s));
   });
   answerClientErrorsAsJson(server);
+  // Node closes idle keep-alive connections after 5 s, and a client that reuses one at that moment
+  // gets ECONNRESET (seen under load). API Gateway keeps them far longer: so does the stand-in.
+  (server as import("node:http").Server).keepAliveTimeout = 65_000;
+  (server as import("node:http").Server).headersTimeout = 66_000;
   const apiUrl = `http://127.0.0.1:${port}`;
   const authEndpoint = await issuer.serve();
 

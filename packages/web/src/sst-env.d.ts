@@ -6,6 +6,8 @@
 /// <reference types="vite/client" />
 interface ImportMetaEnv {
   readonly VITE_API_URL: string
+  readonly VITE_AUTH_ENDPOINT: string
+  readonly VITE_AUTH_CLIENT_ID: string
 }
 interface ImportMeta {
   readonly env: ImportMetaEnv
