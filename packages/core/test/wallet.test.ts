@@ -265,17 +265,19 @@ describe("compensations", () => {
     expect(await ledgerCount(transferId)).toBe(0);
   });
 
-  it("a refused debit is final: it leaves a refund tombstone, so a late duplicate never applies", async () => {
+  it("a refused debit is final: it leaves a refund tombstone, so a late duplicate never applies and hears the same refusal", async () => {
     const userId = await newUser("10");
     const transferId = unique("t");
     const refused = await Wallet.debit({ transferId, userId, amount: "25" }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ kind: "business", code: WalletError.INSUFFICIENT_FUNDS });
     expect(await inboxRow(`DEBIT#${transferId}`)).toBeUndefined();
     expect(await inboxRow(`REFUND#${transferId}`)).toMatchObject({ outcome: "skipped" });
-    // Funds arrive, then an invocation of the same debit that was still in flight lands.
+    // Funds arrive, then an invocation of the same debit that was still in flight lands (or the
+    // saga retries it, the first answer lost): it never applies, and it answers the first refusal
+    // again, so the transfer fails with its real reason whichever answer the saga hears.
     await Wallet.deposit({ reference: unique("dep"), userId, amount: "100" });
     const late = await Wallet.debit({ transferId, userId, amount: "25" }).catch((e: unknown) => e);
-    expect(late).toMatchObject({ kind: "business", code: WalletError.TRANSFER_COMPENSATED });
+    expect(late).toMatchObject({ kind: "business", code: WalletError.INSUFFICIENT_FUNDS });
     expect(await balanceOf(userId)).toBe("110.00");
     expect(await ledgerCount(transferId)).toBe(0);
     // A refund for it (a compensation path) finds nothing to give back.
@@ -444,7 +446,8 @@ describe("batched moves on one account", () => {
     expect(await inboxRow(`REFUND#${t3}`)).toEqual({ outcome: "skipped", amount: "0.00" });
     expect(await ledgerCount(t2!)).toBe(1);
     await Wallet.deposit({ reference: unique("dep"), userId, amount: "100" });
-    expect(await codeOf(Wallet.debit({ transferId: t3!, userId, amount: "6.00" }))).toBe(WalletError.TRANSFER_COMPENSATED);
+    // t3's own refusal is answered again, even now that the funds would cover it.
+    expect(await codeOf(Wallet.debit({ transferId: t3!, userId, amount: "6.00" }))).toBe(WalletError.INSUFFICIENT_FUNDS);
     await settle([t0!], "2.00");
     await settle([t2!], "3.00");
     await settle([t5!], "6.50");

@@ -19,6 +19,15 @@
 --   compensated                               refused: the compensation's tombstone is there
 --   impossible                                REVERSE refused: the receiver no longer holds the credit
 
+-- A REFUND tombstone written by a refused DEBIT remembers why it was refused. A retry of that
+-- debit (its first answer lost: a Lambda timed out after the commit, a connection dropped before
+-- the reply) then gets the same refusal instead of 'compensated', so the transfer fails with its
+-- real reason, whichever attempt the saga hears.
+alter table wallet.inbox
+  add column refused text,
+  add constraint inbox_refused_check check (
+    refused is null or (type = 'REFUND' and outcome = 'skipped' and refused in ('not_found', 'closed', 'insufficient')));
+
 create function wallet.assert_read_committed() returns void language plpgsql as $$
 begin
   -- The fresh-snapshot-per-statement argument above holds only in READ COMMITTED.
@@ -55,8 +64,8 @@ begin
   if not found then
     -- A refused debit closes the transfer's money path for good (see 'insufficient' below).
     if p_type = 'DEBIT' then
-      insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome)
-      values (v_tombstone || '#' || p_transfer_id, v_tombstone, p_transfer_id, null, 0, 'skipped')
+      insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome, refused)
+      values (v_tombstone || '#' || p_transfer_id, v_tombstone, p_transfer_id, null, 0, 'skipped', 'not_found')
       on conflict (transaction_id) do nothing;
     end if;
     return query select 'not_found', null::text, null::numeric, null::numeric, null::numeric;
@@ -66,7 +75,8 @@ begin
   -- Fresh snapshot, taken after the lock.
   select p.account_id as prior_account_id, p.outcome as prior_outcome, p.amount as prior_amount,
          l.balance_after as prior_balance_after,
-         exists (select 1 from wallet.inbox t where t.transaction_id = v_tombstone || '#' || p_transfer_id) as compensated
+         exists (select 1 from wallet.inbox t where t.transaction_id = v_tombstone || '#' || p_transfer_id) as compensated,
+         (select t.refused from wallet.inbox t where t.transaction_id = v_tombstone || '#' || p_transfer_id) as refused_before
   into v_seen
   from (select) as one
   left join wallet.inbox p on p.transaction_id = v_key
@@ -81,15 +91,17 @@ begin
     return;
   end if;
   if v_seen.compensated then
-    return query select 'compensated', null::text, null::numeric, null::numeric, v_account.balance;
+    -- This debit's own earlier refusal (see `refused` above) is answered again, as it was.
+    return query select coalesce(v_seen.refused_before, 'compensated'), null::text, null::numeric, null::numeric, v_account.balance;
     return;
   end if;
   if v_account.status <> 'open' or v_account.balance + v_delta < 0 then
     -- A refused debit records the REFUND tombstone (nothing to give back), so a late duplicate
     -- of it — an invocation still in flight after the saga moved on to FAILED — can never apply.
     if p_type = 'DEBIT' then
-      insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome)
-      values (v_tombstone || '#' || p_transfer_id, v_tombstone, p_transfer_id, v_account.id, 0, 'skipped')
+      insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome, refused)
+      values (v_tombstone || '#' || p_transfer_id, v_tombstone, p_transfer_id, v_account.id, 0, 'skipped',
+              case when v_account.status <> 'open' then 'closed' else 'insufficient' end)
       on conflict (transaction_id) do nothing;
     end if;
     return query select case when v_account.status <> 'open' then 'closed' else 'insufficient' end,

@@ -96,6 +96,7 @@ declare
   w_transfers text[] := '{}';
   w_amounts numeric[] := '{}';
   w_outcomes text[] := '{}';
+  w_refused text[] := '{}';
   l_keys text[] := '{}';
   l_transfers text[] := '{}';
   l_kinds text[] := '{}';
@@ -142,7 +143,9 @@ begin
     if v_key = any (v_recorded) or v_key = any (v_written) then
       v_later := v_later || i;
     elsif v_tombstone_key = any (v_recorded) or v_tombstone_key = any (v_written) then
-      v_results[i] := 'compensated';
+      -- A tombstone: wallet.move_locked answers it, after this batch's writes (it may be this
+      -- debit's own earlier refusal, answered again with its reason; else 'compensated').
+      v_later := v_later || i;
     elsif v_account.status <> 'open' or v_balance + v_delta < 0 then
       v_results[i] := case when v_account.status <> 'open' then 'closed' else 'insufficient' end;
       if p_types[i] = 'DEBIT' then
@@ -152,6 +155,7 @@ begin
         w_transfers := w_transfers || p_transfer_ids[i];
         w_amounts := w_amounts || 0::numeric;
         w_outcomes := w_outcomes || 'skipped'::text;
+        w_refused := w_refused || v_results[i];
         v_written := v_written || v_tombstone_key;
       end if;
     else
@@ -163,6 +167,7 @@ begin
       w_transfers := w_transfers || p_transfer_ids[i];
       w_amounts := w_amounts || p_amounts[i];
       w_outcomes := w_outcomes || 'applied'::text;
+      w_refused := w_refused || null::text;
       l_keys := l_keys || v_key;
       l_transfers := l_transfers || p_transfer_ids[i];
       l_kinds := l_kinds || p_types[i];
@@ -173,9 +178,9 @@ begin
   end loop;
 
   if cardinality(w_keys) > 0 then
-    insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome)
-    select w.key, w.type, w.transfer_id, v_account.id, w.amount, w.outcome
-    from unnest(w_keys, w_types, w_transfers, w_amounts, w_outcomes) as w(key, type, transfer_id, amount, outcome);
+    insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome, refused)
+    select w.key, w.type, w.transfer_id, v_account.id, w.amount, w.outcome, w.refused
+    from unnest(w_keys, w_types, w_transfers, w_amounts, w_outcomes, w_refused) as w(key, type, transfer_id, amount, outcome, refused);
   end if;
   if cardinality(l_keys) > 0 then
     update wallet.account a set balance = v_balance where a.id = v_account.id;
