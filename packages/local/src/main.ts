@@ -5,7 +5,8 @@ import { startDashboard, type Dashboard } from "./web.ts";
 import { assertPortFree, StartError } from "./engines.ts";
 import { DEFAULT_STUCK_AFTER_MINUTES } from "@ewallet/core/saga/steps";
 
-import { rm } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -42,6 +43,14 @@ try {
     // A clean start: transfers, balances and executions in flight go (the token key stays).
     await Promise.all(["dynamodb", "postgres", "executions.jsonl"].map((name) => rm(join(dataDir, name), { recursive: true, force: true })));
     console.log(`--reset: removed the data in ${dataDir}`);
+  }
+  // List cursors are signed with a key of this installation's own (the cloud's is a per-stage secret).
+  if (!process.env.LIST_CURSOR_SECRET) {
+    const keyFile = join(dataDir, "list-cursor.key");
+    await mkdir(dataDir, { recursive: true });
+    const existing = await readFile(keyFile, "utf8").catch(() => "");
+    if (!existing) await writeFile(keyFile, randomBytes(32).toString("base64url"), { mode: 0o600 });
+    process.env.LIST_CURSOR_SECRET = existing || (await readFile(keyFile, "utf8"));
   }
   // The key persists in .data/ so `pnpm run token` signs tokens this API accepts.
   const issuer = await createDevIssuer({ keyFile: DEV_KEY_FILE });

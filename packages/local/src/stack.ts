@@ -219,6 +219,9 @@ export interface StackOptions extends RuntimeOptions {
    */
   dataDir?: string;
   tableName?: string;
+  /** Fixed engine ports (a restart in the same process must find its clients' endpoints again). */
+  dynamoPort?: number;
+  postgresPort?: number;
 }
 
 export interface Stack extends Runtime {
@@ -237,8 +240,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     // Both start together; if one fails, the other is stopped too (allSettled waits for it).
     const [dynamoStart, postgresStart] = await Promise.allSettled([
-      startDynamo({ dataDir: options.dataDir && join(options.dataDir, "dynamodb") }),
-      startPostgres({ databaseUrl: options.databaseUrl, dataDir: options.dataDir && join(options.dataDir, "postgres") }),
+      startDynamo({ port: options.dynamoPort, dataDir: options.dataDir && join(options.dataDir, "dynamodb") }),
+      startPostgres({ databaseUrl: options.databaseUrl, port: options.postgresPort, dataDir: options.dataDir && join(options.dataDir, "postgres") }),
     ]);
     for (const started of [dynamoStart, postgresStart]) if (started.status === "fulfilled") engines.push(started.value);
     if (dynamoStart.status === "rejected") throw dynamoStart.reason;
