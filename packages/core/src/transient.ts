@@ -33,7 +33,8 @@ const THROTTLING_NAMES = new Set([
   "RequestTimeoutException",
 ]);
 
-const NETWORK_CODES = new Set([
+/** Socket-level failures (Node, undici): the request may or may not have reached the server. One list for every store. */
+export const NETWORK_CODES: ReadonlySet<string> = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
   "ECONNABORTED",

@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import { stepHandlers } from "@ewallet/functions/steps/index";
 import { BUSINESS_ERRORS, DUPLICATE_START_ERRORS, ALREADY_SUCCEEDED_ERRORS } from "@ewallet/core/saga/errors";
 import type { SagaStepKey } from "@ewallet/core/saga/steps";
+import { TASK_STEP } from "@ewallet/core/saga/definition";
 import { Transfer } from "@ewallet/core/transfer/transfer";
 import { Wallet } from "@ewallet/core/wallet/wallet";
 import { toMinor } from "@ewallet/core/money";
@@ -33,17 +34,8 @@ class Execution {
   ) {}
 }
 
-const STEP_OF: Record<string, SagaStepKey> = {
-  StartTransfer: "start",
-  DebitSender: "debit",
-  CreditReceiver: "credit",
-  CompleteTransfer: "complete",
-  BeginCompensation: "compensate",
-  ReverseCredit: "reverseCredit",
-  RefundSender: "refund",
-  FailTransfer: "fail",
-  FlagForAttention: "fail",
-};
+// Which step each task state invokes: core's own table (the definition the runtime runs).
+const STEP_OF: Partial<Record<string, SagaStepKey>> = TASK_STEP;
 const RESULT_PATH: Record<string, string> = {
   StartTransfer: "started",
   DebitSender: "debit",

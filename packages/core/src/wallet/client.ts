@@ -7,6 +7,7 @@
 import postgres from "postgres";
 import { Resource } from "sst";
 import { AppError } from "../error.ts";
+import { NETWORK_CODES } from "../transient.ts";
 
 const DEFAULT_POOL_MAX = 10;
 
@@ -63,25 +64,11 @@ const TRANSIENT_SQLSTATES = new Set([
   "57P03", // cannot_connect_now (server starting up)
 ]);
 
-/** Socket- and driver-level failures: the request may or may not have reached the server. */
-const TRANSIENT_CONNECTION_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "CONNECT_TIMEOUT",
-]);
+/** postgres.js' own connection failures; socket-level ones come from core's one list (NETWORK_CODES). */
+const DRIVER_CONNECTION_CODES = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT"]);
 
 function isTransient(code: string): boolean {
-  return TRANSIENT_SQLSTATES.has(code) || code.startsWith("08") || TRANSIENT_CONNECTION_CODES.has(code);
+  return TRANSIENT_SQLSTATES.has(code) || code.startsWith("08") || DRIVER_CONNECTION_CODES.has(code) || NETWORK_CODES.has(code);
 }
 
 /**
