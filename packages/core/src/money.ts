@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "./util/zod.ts";
 
 /**
  * Money is never a float. On the wire and in Postgres an amount is a decimal
@@ -41,14 +41,16 @@ export function normalize(decimal: string): string {
  * decimals, no exponent, no sign, no more than MAX_TRANSFER_MINOR.
  * The output is the canonical form, so "5" and "5.00" are the same request.
  */
-export const Amount = z
-  .string({ error: "amount must be a decimal string such as \"12.34\"" })
-  .superRefine((value, ctx) => {
-    const fail = (message: string) => ctx.addIssue({ code: "custom", message, input: value });
-    if (!DECIMAL.test(value)) return fail("amount must be a decimal string with at most two decimals, such as \"12.34\"");
-    const minor = toMinor(value);
-    if (minor <= 0n) return fail("amount must be greater than zero");
-    if (minor > MAX_TRANSFER_MINOR) return fail(`amount must not exceed ${fromMinor(MAX_TRANSFER_MINOR)}`);
-  })
-  .transform(normalize);
+export const Amount = z.pipe(
+  z.string({ error: "amount must be a decimal string such as \"12.34\"" }).check(
+    z.superRefine((value, ctx) => {
+      const fail = (message: string) => ctx.addIssue({ code: "custom", message, input: value });
+      if (!DECIMAL.test(value)) return fail("amount must be a decimal string with at most two decimals, such as \"12.34\"");
+      const minor = toMinor(value);
+      if (minor <= 0n) return fail("amount must be greater than zero");
+      if (minor > MAX_TRANSFER_MINOR) return fail(`amount must not exceed ${fromMinor(MAX_TRANSFER_MINOR)}`);
+    }),
+  ),
+  z.transform(normalize),
+);
 export type Amount = z.output<typeof Amount>;

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
 import { AppError, isAppError } from "../src/error.ts";
+import * as z from "../src/util/zod.ts";
 import { fromMinor, normalize as normalizeAmount, toMinor } from "../src/money.ts";
 import { closeDb, db, toWalletError } from "../src/wallet/client.ts";
 import { migrate } from "../src/wallet/migrate.ts";
@@ -585,7 +586,7 @@ describe("reads", () => {
     expect(page2.map((e) => e.amount)).toEqual(["3.00", "2.00"]);
     const page3 = await Wallet.ledger(userId, { limit: 2, before: page2[1]!.id });
     expect(page3.map((e) => [e.amount, e.balanceAfter, e.kind])).toEqual([["1.00", "1.00", "DEPOSIT"]]);
-    expect(Wallet.LedgerEntry.array().safeParse(page1).success).toBe(true);
+    expect(z.array(Wallet.LedgerEntry).safeParse(page1).success).toBe(true);
     expect(await codeOf(Wallet.ledger(userId, { limit: 0 }))).toBe(WalletError.INVALID_INPUT);
   });
 });

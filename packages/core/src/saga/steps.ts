@@ -3,7 +3,7 @@
  * links in infra), and the zod schemas of the document the state machine passes along.
  * No engine is imported here, so infra can use this module cheaply.
  */
-import { z } from "zod";
+import * as z from "../util/zod.ts";
 import { Amount } from "../money.ts";
 import { UserId } from "../user.ts";
 
@@ -28,7 +28,7 @@ export const DEFAULT_STUCK_AFTER_MINUTES = 15;
 
 /** The execution's input, produced by the pipe's input template from the stream record. */
 export const SagaInput = z.object({
-  transferId: z.string().min(1),
+  transferId: z.string().check(z.minLength(1)),
   senderUserId: UserId,
   receiverUserId: UserId,
   amount: Amount,
@@ -61,7 +61,7 @@ export const WalletStepResult = z.object({
   outcome: z.enum(["applied", "skipped"]),
   replayed: z.boolean(),
   amount: z.string(),
-  balanceAfter: z.string().optional(),
+  balanceAfter: z.optional(z.string()),
   at: z.string(),
 });
 export type WalletStepResult = z.infer<typeof WalletStepResult>;
@@ -71,27 +71,27 @@ export const StatusStepResult = z.object({ status: z.string(), at: z.string() })
 export type StatusStepResult = z.infer<typeof StatusStepResult>;
 
 /** A Catch's ResultPath value: Step Functions' error name and cause. */
-export const CaughtError = z.object({ Error: z.string(), Cause: z.unknown().optional() });
+export const CaughtError = z.object({ Error: z.string(), Cause: z.optional(z.unknown()) });
 export type CaughtError = z.infer<typeof CaughtError>;
 
 /** The document the state machine accumulates (each task's ResultPath adds one key). */
-export const SagaDocument = SagaInput.extend({
-  started: StatusStepResult.optional(),
-  debit: WalletStepResult.optional(),
-  credit: WalletStepResult.optional(),
-  completed: StatusStepResult.optional(),
-  compensation: StatusStepResult.optional(),
-  reverse: WalletStepResult.optional(),
-  refund: WalletStepResult.optional(),
-  error: CaughtError.optional(),
-  compensationError: CaughtError.optional(),
+export const SagaDocument = z.extend(SagaInput, {
+  started: z.optional(StatusStepResult),
+  debit: z.optional(WalletStepResult),
+  credit: z.optional(WalletStepResult),
+  completed: z.optional(StatusStepResult),
+  compensation: z.optional(StatusStepResult),
+  reverse: z.optional(WalletStepResult),
+  refund: z.optional(WalletStepResult),
+  error: z.optional(CaughtError),
+  compensationError: z.optional(CaughtError),
 });
 export type SagaDocument = z.infer<typeof SagaDocument>;
 
 /** What every task receives (the state's Parameters). */
 export const StepEvent = z.object({
   saga: SagaDocument,
-  executionId: z.string().min(1),
-  attention: z.boolean().optional(),
+  executionId: z.string().check(z.minLength(1)),
+  attention: z.optional(z.boolean()),
 });
 export type StepEvent = z.infer<typeof StepEvent>;

@@ -398,7 +398,7 @@ export namespace Transfer {
   }
 
   export const ListInput = z.object({
-    userId: UserId.optional(),
+    userId: z.optional(UserId),
     status: Status.optional(),
     cursor: z.string().optional(),
     limit: z.number().int().min(1).max(LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT),

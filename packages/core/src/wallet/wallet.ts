@@ -19,7 +19,8 @@
  * Deposits (rare, two rows) keep the older shape: `SELECT … FOR UPDATE` of both rows, then one
  * statement that re-reads everything under the locks, sent pipelined, then COMMIT.
  */
-import { z } from "zod";
+import * as z from "../util/zod.ts";
+import type * as zc from "zod/v4/core";
 import type postgres from "postgres";
 import { AppError } from "../error.ts";
 import { fn as validated } from "../util/fn.ts";
@@ -30,14 +31,14 @@ import { db, toWalletError } from "./client.ts";
 export { WalletError } from "./errors.ts";
 import { WalletError } from "./errors.ts";
 
-const TransferId = z
-  .string({ error: "transfer id must be a string" })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, {
+const TransferId = z.string({ error: "transfer id must be a string" }).check(
+  z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, {
     error: "transfer id must be 1–128 characters: letters, digits, '_', '.', ':', '@', '-'",
-  });
+  }),
+);
 
 /** Every Wallet function validates its input (INVALID_INPUT) and reports transient database failures as such. */
-function fn<S extends z.ZodType, R>(schema: S, body: (input: z.output<S>) => Promise<R>) {
+function fn<S extends zc.$ZodType, R>(schema: S, body: (input: z.output<S>) => Promise<R>) {
   return validated(schema, WalletError.INVALID_INPUT, async (input) => {
     try {
       return await body(input);
@@ -96,7 +97,7 @@ export namespace Wallet {
     /** What the operation moved, as a positive decimal string ("0.00" when skipped). */
     amount: z.string(),
     /** The account's balance right after the operation (absent when skipped). */
-    balanceAfter: z.string().optional(),
+    balanceAfter: z.optional(z.string()),
   });
   export type Outcome = z.infer<typeof Outcome>;
 
@@ -132,9 +133,9 @@ export namespace Wallet {
      */
     inTransit: z.string(),
     /** Accounts whose balance differs from the sum of their ledger entries: always 0. */
-    accountsWithLedgerMismatch: z.number().int(),
+    accountsWithLedgerMismatch: z.number().check(z.int()),
     /** User accounts below zero: always 0. */
-    negativeUserBalances: z.number().int(),
+    negativeUserBalances: z.number().check(z.int()),
     /** sumOfBalances + inTransit: always "0.00". */
     drift: z.string(),
     /** Invariants 1 and 2 hold: no drift, every balance equals its ledger, no negative user balance. */
@@ -583,9 +584,9 @@ export namespace Wallet {
   }
 
   const LedgerQuery = z.object({
-    limit: z.number().int().min(1).max(500).default(50),
+    limit: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(500)), 50),
     /** Cursor: only entries older than this entry id. */
-    before: z.string().regex(/^[0-9]{1,19}$/).optional(),
+    before: z.optional(z.string().check(z.regex(/^[0-9]{1,19}$/))),
   });
 
   /** An account's entries, newest first. */

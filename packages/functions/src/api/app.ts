@@ -15,6 +15,7 @@ import { LIST_LIMIT_MAX, Transfer } from "@ewallet/core/transfer/transfer";
 import { Wallet } from "@ewallet/core/wallet/wallet";
 import { UserId } from "@ewallet/core/user";
 import { registerOnboardingRoutes } from "./onboarding.ts";
+import { classicSchemas } from "./openapi-classic.ts";
 
 const STATUS_BY_KIND: Record<ErrorKind, 400 | 401 | 403 | 404 | 409 | 422 | 503> = {
   validation: 400,
@@ -131,7 +132,7 @@ const listTransfers = createRoute({
   summary: "Transfers newest first, by user (sent and received) or across everyone",
   request: {
     query: z.object({
-      user: UserId.optional(),
+      user: z.optional(UserId),
       status: Transfer.Status.optional(),
       cursor: z.string().max(2048).optional(),
       limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).optional(),
@@ -172,7 +173,7 @@ const getAccount = createRoute({
       description: "The account",
       content: {
         "application/json": {
-          schema: Wallet.AccountInfo.extend({ ledger: z.array(Wallet.LedgerEntry) }),
+          schema: z.object({ ...Wallet.AccountInfo.shape, ledger: z.array(Wallet.LedgerEntry) }),
         },
       },
     },
@@ -275,6 +276,8 @@ export function createApp() {
   registerOnboardingRoutes(app, errorResponses);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  // Core's zod/mini schemas (UserId, Amount, the wallet's) as classic zod for the generator; validation is unchanged.
+  classicSchemas(app.openAPIRegistry.definitions);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "E-wallet transfers", version: "1.0.0", description: "Transfers between wallets, moved by a saga. Errors: { error: { code, message } }." },

@@ -33,7 +33,8 @@ export function registerOnboardingRoutes(app: OpenAPIHono, errorResponses: Route
     responses: {
       201: {
         description: "The wallet's ledger entry (or the first response replayed, with header Idempotent-Replayed: true)",
-        content: { "application/json": { schema: Wallet.LedgerEntry } },
+        // core defines it in zod/mini (light for the wallet steps); a response schema is typed as classic zod.
+        content: { "application/json": { schema: z.object(Wallet.LedgerEntry.shape) } },
       },
       ...errorResponses,
     },

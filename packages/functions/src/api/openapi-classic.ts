@@ -1,0 +1,81 @@
+/**
+ * The OpenAPI document from core's schemas, whichever zod API defined them.
+ *
+ * Core defines what the wallet steps load (UserId, Amount, the wallet's schemas) in zod/mini, so a
+ * wallet step does not bundle classic zod (issue 12). The API's routes nest those schemas in classic
+ * ones, and validation works as is (both APIs share zod/v4/core). The OpenAPI generator, though,
+ * asks every schema for classic zod's `.meta()`. So before the document is generated, each schema
+ * that holds a zod/mini part is rebuilt as classic zod from the same definition: the same checks,
+ * messages and transforms (the very objects, not copies), only the classic methods added.
+ */
+import { z } from "@hono/zod-openapi";
+import type * as core from "zod/v4/core";
+
+type Constructor = new (def: core.$ZodTypeDef) => core.$ZodType;
+const CLASSIC: Record<string, Constructor> = {
+  string: z.ZodString,
+  number: z.ZodNumber,
+  boolean: z.ZodBoolean,
+  unknown: z.ZodUnknown,
+  never: z.ZodNever,
+  enum: z.ZodEnum,
+  object: z.ZodObject,
+  array: z.ZodArray,
+  tuple: z.ZodTuple,
+  optional: z.ZodOptional,
+  default: z.ZodDefault,
+  pipe: z.ZodPipe,
+  transform: z.ZodTransform,
+} as unknown as Record<string, Constructor>;
+
+function isSchema(value: unknown): value is core.$ZodType {
+  return typeof value === "object" && value !== null && "_zod" in value;
+}
+
+function isClassic(schema: core.$ZodType): boolean {
+  return typeof (schema as { meta?: unknown }).meta === "function";
+}
+
+const rebuilt = new WeakMap<core.$ZodType, core.$ZodType>();
+
+/** The schema itself when it is classic all the way down; otherwise a classic rebuild of its definition. */
+export function classic<T extends core.$ZodType>(schema: T): T {
+  const done = rebuilt.get(schema);
+  if (done) return done as T;
+  const def = schema._zod.def as unknown as Record<string, unknown>;
+  let changed = !isClassic(schema);
+  const convert = (value: unknown): unknown => {
+    if (!isSchema(value)) return value;
+    const converted = classic(value);
+    if (converted !== value) changed = true;
+    return converted;
+  };
+  const next: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(def)) {
+    if (key === "checks") next[key] = value; // checks are shared as they are (a check holds no child schema)
+    else if (key === "shape" && value && typeof value === "object")
+      next[key] = Object.fromEntries(Object.entries(value).map(([field, child]) => [field, convert(child)]));
+    else if (Array.isArray(value)) next[key] = value.map(convert);
+    else next[key] = convert(value);
+  }
+  if (!changed) {
+    rebuilt.set(schema, schema);
+    return schema;
+  }
+  const Classic = CLASSIC[def.type as string];
+  if (!Classic) throw new Error(`no classic zod rebuild for a zod/mini ${String(def.type)} schema (add it to CLASSIC)`);
+  const result = new Classic(next as unknown as core.$ZodTypeDef);
+  rebuilt.set(schema, result);
+  return result as T;
+}
+
+/** Rebuilds, in place, every schema the registered routes and components hold (see `classic`). */
+export function classicSchemas(node: unknown, seen = new Set<unknown>()): void {
+  if (typeof node !== "object" || node === null || seen.has(node)) return;
+  seen.add(node);
+  const record = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(record)) {
+    if (isSchema(value)) record[key] = classic(value);
+    else classicSchemas(value, seen);
+  }
+}
