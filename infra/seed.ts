@@ -2,15 +2,13 @@ import { randomBytes } from "node:crypto";
 import { functionDefaults, functionVpc, settings, walletEnvironment } from "./config";
 import { adminGroup, userPool } from "./api";
 import { migratorRun, postgres, vpc } from "./storage";
+import { DEMO_BALANCE, DEMO_OPERATOR, DEMO_USERS } from "../packages/core/src/demo";
 
 /**
  * A new non-production stage is usable at once: demo users in the stage's Cognito pool (an
  * operator in `admin`), and their wallets opened and funded through core on deploy (the same calls
  * `pnpm start` makes offline). Off for production, and with SEED_DEMO=false.
  */
-export const DEMO_USERS = ["alice", "bob", "carol", "dave"] as const;
-export const DEMO_OPERATOR = "operator";
-export const DEMO_BALANCE = "1000.00";
 const demoEmail = (name: string) => `${name}@demo.invalid`;
 
 function seed() {

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { Wallet } from "@ewallet/core/wallet/wallet";
 import { UserId } from "@ewallet/core/user";
 import { Onboarding } from "@ewallet/core/wallet/onboarding";
+import { DEMO_OPERATOR, demoDepositKey } from "@ewallet/core/demo";
 
 const SeedInput = z.object({ users: z.array(z.object({ userId: UserId, name: z.string() })), amount: z.string() });
 
@@ -16,7 +17,7 @@ export async function handler(event: unknown) {
     await Wallet.openAccount({ userId });
     // The reference an operator's deposit with Idempotency-Key `demo-seed-<name>` has (as offline):
     // a redeploy, or that deposit made by hand, replays instead of paying twice.
-    await Wallet.deposit({ reference: Onboarding.depositReference("operator", `demo-seed-${name}`), userId, amount });
+    await Wallet.deposit({ reference: Onboarding.depositReference(DEMO_OPERATOR, demoDepositKey(name)), userId, amount });
   }
   console.log(JSON.stringify({ level: "info", message: "demo wallets seeded", users: users.map((u) => u.name), amount }));
   return { seeded: users.length };

@@ -13,10 +13,9 @@ import type { StreamPipe } from "./stream-pipe.ts";
 import { createDevIssuer, type DevIssuer, type DevUser } from "./dev-issuer.ts";
 import { answerClientErrorsAsJson } from "./http-errors.ts";
 
-export const DEMO_USERS = ["alice", "bob", "carol", "dave"] as const;
-export const DEMO_BALANCE = "1000.00";
-/** The offline operator (admin group): it funds the demo wallets and signs in to the dashboard. */
-export const DEMO_OPERATOR = "operator";
+import { DEMO_BALANCE, DEMO_OPERATOR, DEMO_USERS, demoDepositKey } from "@ewallet/core/demo";
+// The demo users are core's (the cloud seeds the same ones); offline the operator also signs in to the dashboard.
+export { DEMO_BALANCE, DEMO_OPERATOR, DEMO_USERS };
 /** Every offline demo user's password for the development issuer's sign-in (never a cloud password). */
 export const DEMO_PASSWORD = "demo-password";
 
@@ -197,7 +196,7 @@ export async function seedWallets(input: { apiUrl: string; issuer: DevIssuer; us
         `/accounts/${encodeURIComponent(userId)}/deposits`,
         {
           method: "POST",
-          headers: { authorization: `Bearer ${operatorToken}`, "content-type": "application/json", "idempotency-key": `demo-seed-${userId}` },
+          headers: { authorization: `Bearer ${operatorToken}`, "content-type": "application/json", "idempotency-key": demoDepositKey(userId) },
           body: JSON.stringify({ amount: input.amount ?? DEMO_BALANCE }),
         },
       ],
