@@ -11,200 +11,22 @@
  *       counted on the wire; ceiling = DynamoDB Local's conditional-write rate / writes per transfer.
  *
  * Options (environment): BENCH_ONLY=hot|pipeline, BENCH_HOT_SECONDS (per round, default 2),
- * BENCH_TRANSFERS (default 1000), BENCH_CLIENTS (default 32).
+ * BENCH_TRANSFERS (default 1000), BENCH_CLIENTS (default 32), BENCH_WARMUP_TRANSFERS (default 300, not measured).
  */
-import net from "node:net";
 import { randomUUID } from "node:crypto";
-import postgres from "postgres";
+import { cpus } from "node:os";
+import { DYNAMO_READS, DYNAMO_WRITES, STREAM_CALLS, cpuMeter, wire } from "./bench-wire.ts";
+import { hotAccounts } from "./bench-hot.ts";
 import { startDynamo, startPostgres, type Engine } from "./engines.ts";
 import { DEMO_USERS, resourceEnvironment, startRuntime } from "./stack.ts";
 
-const HOT_ACCOUNTS = 10;
-const HOT_CONCURRENCY = 64;
-const HOT_ROUNDS = 3;
-const HOT_SECONDS = Number(process.env.BENCH_HOT_SECONDS ?? 2);
 const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 1000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
+const WARMUP_TRANSFERS = Number(process.env.BENCH_WARMUP_TRANSFERS ?? 300);
 const ONLY = process.env.BENCH_ONLY;
 
 const print = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// ------------------------------------------------------------------ wire counters
-/**
- * Counts requests per server port by watching client sockets: a write after the socket has
- * read something since its previous write (or its first write) starts a new round trip.
- * For HTTP (DynamoDB) that is one request; the X-Amz-Target header names the operation.
- */
-const wire = {
-  ports: new Map<number, { roundTrips: number; targets: Map<string, number> }>(),
-  counting: false,
-  watch(port: number) {
-    const counter = { roundTrips: 0, targets: new Map<string, number>() };
-    this.ports.set(port, counter);
-    return counter;
-  },
-  reset() {
-    for (const counter of this.ports.values()) {
-      counter.roundTrips = 0;
-      counter.targets.clear();
-    }
-  },
-};
-const lastRead = new WeakMap<net.Socket, number>();
-// A request written on a socket still connecting has no remotePort yet: remember where it connects.
-const connectPort = new WeakMap<net.Socket, number>();
-const originalConnect = net.Socket.prototype.connect;
-net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
-  const port = typeof first === "object" && first !== null ? (first as { port?: unknown }).port : first;
-  if (port !== undefined && Number.isInteger(Number(port))) connectPort.set(this, Number(port));
-  return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
-} as typeof net.Socket.prototype.connect;
-const originalWrite = net.Socket.prototype.write;
-net.Socket.prototype.write = function (this: net.Socket, chunk: unknown, ...rest: unknown[]) {
-  const counter = wire.counting ? wire.ports.get(this.remotePort ?? connectPort.get(this) ?? -1) : undefined;
-  if (counter && lastRead.get(this) !== this.bytesRead) {
-    lastRead.set(this, this.bytesRead);
-    counter.roundTrips += 1;
-    const head = typeof chunk === "string" ? chunk.slice(0, 2000) : Buffer.isBuffer(chunk) ? chunk.subarray(0, 2000).toString("latin1") : "";
-    const target = /x-amz-target:\s*\w+\.(\w+)/i.exec(head)?.[1];
-    if (target) counter.targets.set(target, (counter.targets.get(target) ?? 0) + 1);
-  }
-  return (originalWrite as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-} as typeof net.Socket.prototype.write;
-
-const DYNAMO_WRITES = new Set(["PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"]);
-const DYNAMO_READS = new Set(["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"]);
-const STREAM_CALLS = new Set(["GetRecords", "GetShardIterator", "DescribeStream", "ListStreams"]);
-
-// ------------------------------------------------------------------ (a) hot accounts
-type Op = "raw" | "debit" | "credit" | "debit batched" | "credit batched";
-const OPS: Op[] = ["raw", "debit", "credit", "debit batched", "credit batched"];
-
-async function hotAccounts(postgresInfo: { database: string }) {
-  process.env.WALLET_POOL_MAX = String(HOT_CONCURRENCY);
-  const { Wallet } = await import("@ewallet/core/wallet/wallet");
-  const { db, closeDb } = await import("@ewallet/core/wallet/client");
-  const { migrate } = await import("@ewallet/core/wallet/migrate");
-  await migrate();
-  const users = Array.from({ length: HOT_ACCOUNTS }, (_, i) => `hot-${i}`);
-  for (const userId of users) {
-    await Wallet.openAccount({ userId });
-    await Wallet.deposit({ reference: `bench-hot-${userId}`, userId, amount: "1000000.00" });
-  }
-  const sql = db();
-  // Open the whole pool before measuring.
-  await Promise.all(Array.from({ length: HOT_CONCURRENCY }, () => sql`select 1`));
-
-  // The sampler's own connection: how many backends hold a lock, at ~5 ms intervals.
-  const sampler = postgres({ ...JSON.parse(process.env.SST_RESOURCE_Postgres!), max: 1, onnotice: () => {} });
-  let serial = 0;
-  const run: Record<Op, (userId: string) => Promise<unknown>> = {
-    raw: (userId) => sql`update wallet.account set balance = balance + 0.01 where user_id = ${userId}`,
-    debit: (userId) => Wallet.debit({ transferId: `bench-${++serial}`, userId, amount: "0.01" }),
-    credit: (userId) => Wallet.credit({ transferId: `bench-${++serial}`, userId, amount: "0.01" }),
-    "debit batched": (userId) => Wallet.debit({ transferId: `bench-${++serial}`, userId, amount: "0.01" }),
-    "credit batched": (userId) => Wallet.credit({ transferId: `bench-${++serial}`, userId, amount: "0.01" }),
-  };
-  const totals = Object.fromEntries(OPS.map((op) => [op, { ops: 0, errors: 0, ms: 0, holderSamples: 0, holderSum: 0, roundTrips: 0 }])) as Record<
-    Op,
-    { ops: number; errors: number; ms: number; holderSamples: number; holderSum: number; roundTrips: number }
-  >;
-  const pgWire = wire.watch(JSON.parse(process.env.SST_RESOURCE_Postgres!).port as number);
-  let firstError: unknown;
-
-  async function measure(op: Op, seconds: number, record: boolean) {
-    // One operation per transaction (as a Lambda runs it), or batched per account (see wallet.ts).
-    process.env.WALLET_BATCH_MAX = op.endsWith("batched") ? "" : "1";
-    const deadline = Date.now() + seconds * 1000;
-    let ops = 0;
-    let errors = 0;
-    let sampling = true;
-    let samples = 0;
-    let holders = 0;
-    const sampling$ = (async () => {
-      while (sampling) {
-        // A backend holds a row lock once it has an xid (its lock or update assigned one) and
-        // is not itself waiting for a lock; it lets go at commit.
-        const [row] = await sampler<{ holders: number }[]>`
-          select count(*)::int as holders from pg_stat_activity
-          where datname = current_database() and pid <> pg_backend_pid()
-            and backend_xid is not null and wait_event_type is distinct from 'Lock'`;
-        samples += 1;
-        holders += row!.holders;
-        await sleep(5);
-      }
-    })();
-    wire.reset();
-    wire.counting = true;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: HOT_CONCURRENCY }, async (_, worker) => {
-        for (let i = worker; Date.now() < deadline; i++) {
-          try {
-            await run[op](users[i % HOT_ACCOUNTS]!);
-            ops += 1;
-          } catch (error) {
-            errors += 1;
-            firstError ??= error;
-          }
-        }
-      }),
-    );
-    const ms = performance.now() - started;
-    sampling = false;
-    await sampling$;
-    wire.counting = false;
-    if (!record) return;
-    const total = totals[op];
-    total.ops += ops;
-    total.errors += errors;
-    total.ms += ms;
-    total.holderSamples += samples;
-    total.holderSum += holders;
-    // The sampler's own queries went to the same port: one round trip each.
-    total.roundTrips += pgWire.roundTrips - samples;
-  }
-
-  // Warm up each path, then interleave rounds so background load hits all three alike.
-  for (const op of OPS) await measure(op, 0.5, false);
-  for (let r = 0; r < HOT_ROUNDS; r++) {
-    const order = r % 2 === 0 ? OPS : [...OPS].reverse();
-    for (const op of order) await measure(op, HOT_SECONDS, true);
-  }
-  await sampler.end();
-
-  const rate = (op: Op) => (totals[op].ops * 1000) / totals[op].ms;
-  // Little's law: mean number of lock holders = rate × mean hold time.
-  const lockHoldMs = (op: Op) => ((totals[op].holderSum / Math.max(totals[op].holderSamples, 1)) / rate(op)) * 1000;
-  const raw = rate("raw");
-  for (const op of OPS.filter((o) => o !== "raw")) {
-    print({
-      bench: "hot-accounts",
-      op: `Wallet.${op.split(" ")[0]}`,
-      mode: op.endsWith("batched") ? "batched per account (one transaction for the operations waiting on an account)" : "one operation per transaction",
-      accounts: HOT_ACCOUNTS,
-      concurrency: HOT_CONCURRENCY,
-      seconds: round((totals[op].ms / 1000), 1),
-      ratePerS: Math.round(rate(op)),
-      lockHoldMs: round(lockHoldMs(op), 3),
-      postgresRoundTripsPerOp: round(totals[op].roundTrips / Math.max(totals[op].ops, 1)),
-      errors: totals[op].errors,
-      ceiling: "raw single-statement UPDATE, same 10 rows, same pool",
-      ceilingRatePerS: Math.round(raw),
-      ceilingLockHoldMs: round(lockHoldMs("raw"), 3),
-      ceilingPostgresRoundTripsPerOp: round(totals.raw.roundTrips / Math.max(totals.raw.ops, 1)),
-      ratio: round(rate(op) / raw),
-    });
-  }
-  if (firstError) print({ bench: "hot-accounts", firstError: String(firstError) });
-  await closeDb();
-  delete process.env.WALLET_POOL_MAX;
-  delete process.env.WALLET_BATCH_MAX;
-  void postgresInfo;
-}
 
 // ------------------------------------------------------------------ (b) pipeline
 async function conditionalWriteRate(endpoint: string): Promise<number> {
@@ -287,41 +109,54 @@ async function pipeline(dynamoEndpoint: string, dynamoPort: number, postgresPort
   const before = await Wallet.totals();
   const dynamo = wire.watch(dynamoPort);
   const pg = wire.watch(postgresPort);
-  const latencies: number[] = [];
-  const outcomes = new Map<string, number>();
+  let latencies: number[] = [];
+  let outcomes = new Map<string, number>();
   let next = 0;
   let refused = 0;
+  const drive = (count: number) =>
+    Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (next < count) {
+          next += 1;
+          const sender = DEMO_USERS[Math.floor(Math.random() * DEMO_USERS.length)]!;
+          const others = DEMO_USERS.filter((u) => u !== sender);
+          const receiver = others[Math.floor(Math.random() * others.length)]!;
+          const t0 = performance.now();
+          const response = await fetch(`${runtime.apiUrl}/transfers`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${tokens.get(sender)}`, "idempotency-key": randomUUID() },
+            body: JSON.stringify({ senderUserId: sender, receiverUserId: receiver, amount: "0.01" }),
+          });
+          const body = (await response.json()) as { transferId?: string };
+          if (response.status !== 201 || !body.transferId) {
+            refused += 1;
+            continue;
+          }
+          const transferId = body.transferId;
+          const status = finished.get(transferId) ?? (await new Promise<string>((resolve) => waiting.set(transferId, resolve)));
+          waiting.delete(transferId);
+          latencies.push(performance.now() - t0);
+          outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
+        }
+      }),
+    );
+  // Warm-up, not measured: DynamoDB Local's JIT and both connection pools reach steady state.
+  await drive(WARMUP_TRANSFERS);
+  [latencies, outcomes, next, refused] = [[], new Map(), 0, 0];
+  const cpu = cpuMeter(dynamoPort, postgresPort);
+  const cpuBefore = cpu();
   wire.reset();
   wire.counting = true;
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (next < TRANSFERS) {
-        next += 1;
-        const sender = DEMO_USERS[Math.floor(Math.random() * DEMO_USERS.length)]!;
-        const others = DEMO_USERS.filter((u) => u !== sender);
-        const receiver = others[Math.floor(Math.random() * others.length)]!;
-        const t0 = performance.now();
-        const response = await fetch(`${runtime.apiUrl}/transfers`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${tokens.get(sender)}`, "idempotency-key": randomUUID() },
-          body: JSON.stringify({ senderUserId: sender, receiverUserId: receiver, amount: "0.01" }),
-        });
-        const body = (await response.json()) as { transferId?: string };
-        if (response.status !== 201 || !body.transferId) {
-          refused += 1;
-          continue;
-        }
-        const transferId = body.transferId;
-        const status = finished.get(transferId) ?? (await new Promise<string>((resolve) => waiting.set(transferId, resolve)));
-        waiting.delete(transferId);
-        latencies.push(performance.now() - t0);
-        outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
-      }
-    }),
-  );
+  await drive(TRANSFERS);
   const elapsedMs = performance.now() - started;
   wire.counting = false;
+  const cpuAfter = cpu();
+  const cpuMsPerTransfer = {
+    node: (cpuAfter.nodeMs - cpuBefore.nodeMs) / Math.max(latencies.length, 1),
+    dynamoLocal: (cpuAfter.dynamoLocalMs - cpuBefore.dynamoLocalMs) / Math.max(latencies.length, 1),
+    postgres: (cpuAfter.postgresMs - cpuBefore.postgresMs) / Math.max(latencies.length, 1),
+  };
 
   const done = latencies.length;
   const per = (n: number) => round(n / Math.max(done, 1));
@@ -350,6 +185,10 @@ async function pipeline(dynamoEndpoint: string, dynamoPort: number, postgresPort
     streamCallsPerTransfer: per(sum(STREAM_CALLS)),
     dynamoCallsByOperation: Object.fromEntries([...dynamo.targets].sort((a, b) => b[1] - a[1]).map(([name, n]) => [name, per(n)])),
     postgresRoundTripsPerTransfer: per(pg.roundTrips),
+    // What bounds a 2-core machine: CPU per transfer in each process (node runs the clients too).
+    cpuMsPerTransfer: Object.fromEntries(Object.entries(cpuMsPerTransfer).map(([name, ms]) => [name, round(ms)])),
+    // A second ceiling: every core busy with nothing but this pipeline's processes.
+    cpuCeilingTransfersPerS: round((cpus().length * 1000) / Object.values(cpuMsPerTransfer).reduce((a, b) => a + b, 0), 1),
     ceiling: "DynamoDB Local conditional PutItem rate (same run, same client count) / writes per transfer",
     ceilingConditionalWritesPerS: Math.round(ceilingWriteRate),
     ceilingTransfersPerS: round(ceilingWriteRate / Math.max(writesPerTransfer, 1e-9), 1),
@@ -373,8 +212,8 @@ try {
   const [dynamo, pgEngine] = await Promise.all([startDynamo(), startPostgres({ databaseUrl: process.env.DATABASE_URL })]);
   engines.push(dynamo, pgEngine);
   Object.assign(process.env, resourceEnvironment({ dynamoEndpoint: dynamo.info.endpoint, postgres: pgEngine.info, tableName: "bench-transfers" }));
-  print({ bench: "engines", dynamo: dynamo.info.endpoint, postgres: `${pgEngine.info.host}:${pgEngine.info.port}`, durable: !process.env.DATABASE_URL, cpus: (await import("node:os")).cpus().length });
-  if (ONLY !== "pipeline") await hotAccounts(pgEngine.info);
+  print({ bench: "engines", dynamo: dynamo.info.endpoint, postgres: `${pgEngine.info.host}:${pgEngine.info.port}`, durable: !process.env.DATABASE_URL, cpus: cpus().length });
+  if (ONLY !== "pipeline") await hotAccounts();
   if (ONLY !== "hot") await pipeline(dynamo.info.endpoint, Number(new URL(dynamo.info.endpoint).port), pgEngine.info.port);
 } catch (error) {
   console.error(error);

@@ -15,6 +15,10 @@ import {
 import { pipeSettings, sagaInputTemplate, transferInsertFilter } from "@ewallet/core/saga/pipe";
 import { matchesPattern, pipesDynamoDBEvent, renderTargetInput } from "./pipe-emulation.ts";
 
+/** A pass that found fewer records than this waits GATHER_MS before the next (a full page never waits). */
+const GATHER_BELOW_RECORDS = 20;
+const GATHER_MS = 10;
+
 export interface StreamPipeOptions {
   tableName: string;
   start: (input: unknown) => unknown;
@@ -158,6 +162,10 @@ export class StreamPipe {
         if (found === 0) {
           this.resolveIdle();
           await new Promise((r) => setTimeout(r, pollIntervalMs));
+        } else if (found < GATHER_BELOW_RECORDS) {
+          // Each GetRecords costs DynamoDB Local a few ms whatever it returns: under a trickle,
+          // let records gather briefly instead of fetching them one or two at a time.
+          await new Promise((r) => setTimeout(r, GATHER_MS));
         }
       } catch (error) {
         if (!this.running) break;
