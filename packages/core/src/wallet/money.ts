@@ -34,7 +34,7 @@ export interface MoneyRow {
 }
 
 /** Maps the function's verdict to an Outcome, or to the AppError that says why it was refused. */
-function verdict(row: MoneyRow | undefined, op: { type: string; transferId: string; userId: string; amount?: string }): Outcome {
+export function verdict(row: MoneyRow | undefined, op: { type: string; transferId: string; userId: string; amount?: string }): Outcome {
   const transactionId = `${op.type}#${op.transferId}`;
   if (!row) throw new Error(`${transactionId}: the money function returned no row`);
   switch (row.result) {

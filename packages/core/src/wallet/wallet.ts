@@ -14,7 +14,8 @@
  * statement inside the function takes a fresh snapshot after the lock (plpgsql in READ
  * COMMITTED), so the tombstone check (REFUND before a late DEBIT, REVERSE before a late CREDIT)
  * sees whatever committed before the lock was granted. The function decides the outcome and
- * returns it; `verdict` only maps it to an Outcome or an AppError.
+ * returns it; `verdict` only maps it to an Outcome or an AppError. Deposits (wallet.deposit,
+ * migration 0004) work the same way.
  *
  * By concern: schema.ts (shapes, limits, input rules; client-safe), accounts.ts, money.ts (the
  * saga's operations; batch.ts sends them), deposit.ts, reads.ts; run.ts is what they share.
