@@ -4,13 +4,14 @@
  * observed on their way out, to check how many requests an operation makes.
  */
 import { createHash } from "node:crypto";
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { decodeTime } from "ulid";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AppError } from "../src/error.ts";
 import { DAY_MS, Dynamo, RECENT_SHARDS } from "../src/transfer/entities.ts";
 import { TRANSFER_ENTITY, IDEMPOTENCY_ENTITY } from "../src/transfer/table.ts";
 import { RECENT_WINDOW_DAYS, Transfer, TransferError } from "../src/transfer/transfer.ts";
+import type { HistoryOutcome, HistoryStep } from "../src/transfer/info.ts";
 
 const doc = DynamoDBDocumentClient.from(Dynamo.client());
 let counter = 0;
@@ -417,7 +418,7 @@ describe("Transfer.list across everyone (recent)", () => {
 });
 
 describe("saga transitions", () => {
-  const entry = (step: string, outcome = "ok") => ({ step, outcome, at: at() });
+  const entry = (step: HistoryStep, outcome: HistoryOutcome = "started") => ({ step, outcome, at: at() });
 
   async function processing(executionId = "exec-1") {
     const t = await newTransfer();
@@ -470,7 +471,7 @@ describe("saga transitions", () => {
     }
     expect((await refusal(Transfer.start({ transferId: "nope", executionId: "e" }))).code).toBe(TransferError.INVALID_INPUT);
     expect((await refusal(Transfer.start({ transferId, executionId: "" }))).code).toBe(TransferError.INVALID_INPUT);
-    const bad = await refusal(Transfer.succeed({ transferId, history: [{ step: "x", outcome: "y", at: "yesterday" }] }));
+    const bad = await refusal(Transfer.succeed({ transferId, history: [{ step: "complete", outcome: "succeeded", at: "yesterday" }] }));
     expect(bad.details).toMatchObject([{ path: ["history", 0, "at"] }]);
   });
 
@@ -582,12 +583,12 @@ describe("saga transitions", () => {
     for (const terminal of [succeeded, failed, attention]) {
       const transferId = terminal.transferId;
       const moves: [string, () => Promise<unknown>][] = [
-        ["start", () => Transfer.start({ transferId, executionId: "exec-1", history: [entry("x")] })],
-        ["start (other execution)", () => Transfer.start({ transferId, executionId: "exec-9", history: [entry("x")] })],
-        ["beginCompensation", () => Transfer.beginCompensation({ transferId, reason: "X", message: "x", history: [entry("x")] })],
-        ["succeed", () => Transfer.succeed({ transferId, history: [entry("x")] })],
-        ["fail", () => Transfer.fail({ transferId, reason: "X", message: "x", history: [entry("x")] })],
-        ["requireAttention", () => Transfer.requireAttention({ transferId, reason: "X", message: "x", history: [entry("x")] })],
+        ["start", () => Transfer.start({ transferId, executionId: "exec-1", history: [entry("complete")] })],
+        ["start (other execution)", () => Transfer.start({ transferId, executionId: "exec-9", history: [entry("complete")] })],
+        ["beginCompensation", () => Transfer.beginCompensation({ transferId, reason: "X", message: "x", history: [entry("complete")] })],
+        ["succeed", () => Transfer.succeed({ transferId, history: [entry("complete")] })],
+        ["fail", () => Transfer.fail({ transferId, reason: "X", message: "x", history: [entry("complete")] })],
+        ["requireAttention", () => Transfer.requireAttention({ transferId, reason: "X", message: "x", history: [entry("complete")] })],
       ];
       for (const [name, move] of moves) {
         // Only the move that made this state succeeds again (idempotently); everything else is refused.
@@ -613,6 +614,27 @@ describe("saga transitions", () => {
     expect(failed.failureReason?.length).toBe(128);
     expect(failed.failureMessage?.length).toBe(1000);
     expect(failed.history.at(-1)?.detail?.length).toBe(1000);
+  });
+
+  it("reads an item written before history had typed fields: its `detail` text comes back as it was", async () => {
+    const t = await newTransfer();
+    // What the saga wrote before issue 13: amounts, replays and errors as text in `detail`.
+    const legacy = [
+      { step: "created", outcome: "pending", at: t.createdAt },
+      { step: "debit", outcome: "applied", at: at(), detail: "10.00, replayed from inbox" },
+      { step: "credit", outcome: "error", at: at(), detail: "ACCOUNT_NOT_FOUND: no wallet account for user nobody" },
+    ];
+    await doc.send(
+      new UpdateCommand({
+        TableName: Dynamo.tableName(),
+        Key: { pk: `$ewallet#transferId_${t.transferId}`, sk: "$transfer_1" },
+        UpdateExpression: "SET history = :history",
+        ExpressionAttributeValues: { ":history": legacy },
+      }),
+    );
+    const read = await Transfer.get(t.transferId);
+    expect(read?.history).toEqual(legacy);
+    expect(Transfer.Info.parse(read)).toEqual(read);
   });
 });
 

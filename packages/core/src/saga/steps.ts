@@ -6,6 +6,7 @@
 import * as z from "../util/zod.ts";
 import { Amount } from "../money.ts";
 import { UserId } from "../user.ts";
+import { TransferId } from "../transfer/info.ts";
 
 export type SagaStepKey = "start" | "debit" | "credit" | "complete" | "compensate" | "reverseCredit" | "refund" | "fail";
 
@@ -28,7 +29,7 @@ export const DEFAULT_STUCK_AFTER_MINUTES = 15;
 
 /** The execution's input, produced by the pipe's input template from the stream record. */
 export const SagaInput = z.object({
-  transferId: z.string().check(z.minLength(1)),
+  transferId: TransferId,
   senderUserId: UserId,
   receiverUserId: UserId,
   amount: Amount,
