@@ -34,6 +34,8 @@ export interface RuntimeOptions {
    * unfinished (the execution outlives the process, as a Standard workflow does).
    */
   executionJournal?: string;
+  /** The stream pipe's shard positions, kept across restarts (see StreamPipeOptions.checkpointFile). */
+  pipeCheckpoint?: string;
   /** Demo wallets to open and fund from the treasury, through the API as anyone would (idempotent). */
   seed?: readonly string[];
   /** Users the development issuer signs in (InitiateAuth); default: the seeded users and the operator, password DEMO_PASSWORD. */
@@ -116,7 +118,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const { ExecutionJournal } = await import("./execution-journal.ts");
   const journal = options.executionJournal ? new ExecutionJournal(options.executionJournal) : undefined;
   const saga = new SagaRuntime({ journal, handlers: stepHandlers, retryScale: options.retryScale, definition: options.definition, log, retainFinished: options.retainFinishedExecutions });
-  const pipe = new StreamPipe({ tableName: Resource.Transfers.name, start: (input) => saga.startExecution(input), log });
+  const pipe = new StreamPipe({ tableName: Resource.Transfers.name, start: (input) => saga.startExecution(input), log, checkpointFile: options.pipeCheckpoint });
   await pipe.start();
   if (journal) await recover(saga, journal.pending, log);
 
@@ -250,7 +252,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       process.env,
       resourceEnvironment({ dynamoEndpoint: dynamo.info.endpoint, postgres: postgres.info, tableName: options.tableName ?? "ewallet-transfers" }),
     );
-    const runtime = await startRuntime({ ...options, executionJournal: options.executionJournal ?? (options.dataDir && join(options.dataDir, "executions.jsonl")) });
+    const runtime = await startRuntime({
+      ...options,
+      executionJournal: options.executionJournal ?? (options.dataDir && join(options.dataDir, "executions.jsonl")),
+      pipeCheckpoint: options.pipeCheckpoint ?? (options.dataDir && join(options.dataDir, "pipe-checkpoint.json")),
+    });
     return {
       ...runtime,
       dynamoEndpoint: dynamo.info.endpoint,

@@ -12,6 +12,7 @@ import {
   GetShardIteratorCommand,
   type _Record,
 } from "@aws-sdk/client-dynamodb-streams";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { pipeSettings, sagaInputTemplate, transferInsertFilter } from "@ewallet/core/saga/pipe";
 import { matchesPattern, pipesDynamoDBEvent, renderTargetInput } from "./pipe-emulation.ts";
 
@@ -24,7 +25,18 @@ export interface StreamPipeOptions {
   start: (input: unknown) => unknown;
   pollIntervalMs?: number;
   log?: (line: Record<string, unknown>) => void;
+  /**
+   * Where the pipe keeps its position in each shard across restarts (the cloud pipe keeps its own
+   * checkpoint). Without it a restart reads the stream again from the pipe's starting position and
+   * re-delivers every transfer of the last 24 hours.
+   */
+  checkpointFile?: string;
 }
+
+/** A shard position that keeps failing (trimmed past it) is dropped after this many tries. */
+const TRIMMED_RETRIES = 3;
+/** The checkpoint is written at most this often while records flow, and at stop. */
+const CHECKPOINT_EVERY_MS = 200;
 
 export class StreamPipe {
   /** Every record the pipe delivered to the target, in order (tests replay them). */
@@ -41,6 +53,9 @@ export class StreamPipe {
   private loop: Promise<void> | undefined;
   private idleWaiters: { afterPass: number; resolve: () => void }[] = [];
   private pass = 0;
+  private readonly trimmed = new Map<string, number>();
+  private checkpointDirty = false;
+  private checkpointSavedAt = 0;
 
   constructor(private readonly options: StreamPipeOptions) {}
 
@@ -49,6 +64,7 @@ export class StreamPipe {
     const streamArn = table.Table?.LatestStreamArn;
     if (!streamArn) throw new Error(`Table ${this.options.tableName} has no stream`);
     this.streamArn = streamArn;
+    await this.loadCheckpoint();
     this.running = true;
     this.loop = this.run(streamArn);
   }
@@ -129,17 +145,25 @@ export class StreamPipe {
       // iterators expire: take a new one from the last delivered position (at-least-once, as Pipes).
       const name = (error as Error).name;
       if (name !== "TrimmedDataAccessException" && name !== "ExpiredIteratorException") throw error;
+      // A saved position the stream has trimmed past can never be read after: start that shard over.
+      const tries = (this.trimmed.get(shardId) ?? 0) + (name === "TrimmedDataAccessException" ? 1 : 0);
+      this.trimmed.set(shardId, tries);
+      if (tries >= TRIMMED_RETRIES) this.positions.delete(shardId);
       this.iterators.set(shardId, await this.iteratorFor(shardId));
       return 1; // not known to be idle: read again with the new iterator before saying so
     }
     this.iterators.set(shardId, page.NextShardIterator);
+    this.trimmed.delete(shardId);
     for (const record of page.Records ?? []) {
       try {
         this.deliver(record);
       } catch (error) {
         this.options.log?.({ level: "error", message: "pipe could not deliver a record", error: String(error) });
       }
-      if (record.dynamodb?.SequenceNumber) this.positions.set(shardId, record.dynamodb.SequenceNumber);
+      if (record.dynamodb?.SequenceNumber) {
+        this.positions.set(shardId, record.dynamodb.SequenceNumber);
+        this.checkpointDirty = true;
+      }
     }
     return page.Records?.length ?? 0;
   }
@@ -159,6 +183,7 @@ export class StreamPipe {
           if (!iterator || !this.running) continue;
           found += await this.readShard(shardId, iterator);
         }
+        if (Date.now() - this.checkpointSavedAt >= CHECKPOINT_EVERY_MS) await this.saveCheckpoint();
         if (found === 0) {
           this.resolveIdle();
           await new Promise((r) => setTimeout(r, pollIntervalMs));
@@ -175,9 +200,35 @@ export class StreamPipe {
     }
   }
 
+  /** Positions saved for this very stream (a new table has a new stream ARN: nothing to resume). */
+  private async loadCheckpoint() {
+    if (!this.options.checkpointFile) return;
+    let saved: { streamArn?: unknown; positions?: Record<string, string> };
+    try {
+      saved = JSON.parse(await readFile(this.options.checkpointFile, "utf8"));
+    } catch {
+      return; // none yet, or unreadable: start from the pipe's starting position (at-least-once)
+    }
+    if (saved.streamArn !== this.streamArn) return;
+    for (const [shardId, sequenceNumber] of Object.entries(saved.positions ?? {})) {
+      if (typeof sequenceNumber === "string") this.positions.set(shardId, sequenceNumber);
+    }
+  }
+
+  /** Written after the records were delivered, so a crash re-delivers (harmless) and never skips. */
+  private async saveCheckpoint() {
+    if (!this.options.checkpointFile || !this.checkpointDirty) return;
+    this.checkpointDirty = false;
+    this.checkpointSavedAt = Date.now();
+    const temporary = `${this.options.checkpointFile}.tmp`;
+    await writeFile(temporary, JSON.stringify({ streamArn: this.streamArn, positions: Object.fromEntries(this.positions) }));
+    await rename(temporary, this.options.checkpointFile);
+  }
+
   async stop() {
     this.running = false;
     await this.loop;
+    await this.saveCheckpoint().catch((error) => this.options.log?.({ level: "warn", message: "pipe checkpoint not saved", error: String(error) }));
     this.resolveIdle(true);
     this.dynamo.destroy();
     this.streams.destroy();
