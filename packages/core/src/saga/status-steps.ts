@@ -4,17 +4,17 @@
  */
 import { Transfer } from "../transfer/transfer.ts";
 import { describeError, now, step } from "./step.ts";
-import type { SagaDocument, StatusStepResult, WalletStepResult } from "./steps.ts";
+import type { SagaDocument, StatusStepResult, WalletStepResult } from "./document.ts";
 
 type HistoryEntry = Transfer.HistoryEntry;
 
 /** The step that failed, judged from which results the document holds. */
 function failedStep(saga: SagaDocument, during: "forward" | "compensation"): string {
   if (during === "compensation") {
-    if (!saga.compensation) return "compensate";
-    return saga.reverse ? "refund" : "reverseCredit";
+    if (!saga.compensate) return "compensate";
+    return saga.reverseCredit ? "refund" : "reverseCredit";
   }
-  if (!saga.started) return "process";
+  if (!saga.start) return "process";
   if (!saga.debit) return "debit";
   if (!saga.credit) return "credit";
   return "complete";
@@ -78,8 +78,8 @@ export namespace StatusSteps {
     const { reason, message } = describeError(saga.error);
     const at = now();
     // Entries already written by the compensation fence are not repeated.
-    const before = saga.compensation
-      ? [...walletEntry("reverseCredit", saga.reverse), ...walletEntry("refund", saga.refund)]
+    const before = saga.compensate
+      ? [...walletEntry("reverseCredit", saga.reverseCredit), ...walletEntry("refund", saga.refund)]
       : [...walletEntry("debit", saga.debit), ...walletEntry("credit", saga.credit), ...errorEntry(saga, "forward")];
     if (attention) {
       const problem = describeError(saga.compensationError);
