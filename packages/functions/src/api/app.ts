@@ -6,6 +6,7 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { cors } from "hono/cors";
+import { AccountAccess, TransferAccess } from "@ewallet/core/access";
 import { Actor } from "@ewallet/core/actor";
 import { authenticate, authenticateClaims } from "@ewallet/core/auth";
 import { Log } from "@ewallet/core/log";
@@ -226,52 +227,18 @@ export function createApp() {
   app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
 
   app.openapi(createTransfer, async (c) => {
-    const idempotencyKey = c.req.valid("header")["idempotency-key"];
-    if (!idempotencyKey) {
-      throw new AppError("validation", "IDEMPOTENCY_KEY_REQUIRED", "The Idempotency-Key header is required for POST /transfers");
-    }
-    const request = c.req.valid("json");
-    const caller = Actor.assertMaySendFrom(request.senderUserId);
-    // Keys are scoped to the caller: two users can never collide on one key.
-    const { transfer, replayed } = await Transfer.create({ scope: caller.userId, idempotencyKey, request });
+    const { transfer, replayed } = await TransferAccess.create({ idempotencyKey: c.req.valid("header")["idempotency-key"], request: c.req.valid("json") });
     if (replayed) c.header("Idempotent-Replayed", "true");
     return c.json(createdView(transfer), 201);
   });
 
-  app.openapi(getTransfer, async (c) => {
-    const { transferId } = c.req.valid("param");
-    const transfer = await Transfer.get(transferId);
-    if (!transfer) throw new AppError("not_found", "TRANSFER_NOT_FOUND", `No transfer ${transferId}`);
-    Actor.assertMayRead(transfer.senderUserId, transfer.receiverUserId);
-    const ledger = await Wallet.ledgerForTransfer(transferId);
-    return c.json({ ...transfer, ledger }, 200);
-  });
+  app.openapi(getTransfer, async (c) => c.json(await TransferAccess.get(c.req.valid("param").transferId), 200));
 
-  app.openapi(listTransfers, async (c) => {
-    const { user, status, cursor, limit } = c.req.valid("query");
-    const caller = Actor.user();
-    // Without ?user=, an operator sees everyone's transfers and a user their own.
-    const userId = user ?? (caller.admin ? undefined : caller.userId);
-    if (userId) Actor.assertMayRead(userId);
-    const page = await Transfer.list({ userId, status, cursor, limit });
-    return c.json(page, 200);
-  });
+  app.openapi(listTransfers, async (c) => c.json(await TransferAccess.list(c.req.valid("query")), 200));
 
-  app.openapi(listAccounts, async (c) => {
-    Actor.assertAdmin();
-    const [items, totals] = await Promise.all([Wallet.accounts(), Wallet.totals()]);
-    return c.json({ items, totals }, 200);
-  });
+  app.openapi(listAccounts, async (c) => c.json(await AccountAccess.list(), 200));
 
-  app.openapi(getAccount, async (c) => {
-    const { userId } = c.req.valid("param");
-    const { limit } = c.req.valid("query");
-    Actor.assertMayRead(userId);
-    const account = await Wallet.account(userId);
-    if (!account) throw new AppError("not_found", "ACCOUNT_NOT_FOUND", `No account for user ${userId}`);
-    const ledger = await Wallet.ledger(userId, { limit: limit ?? 50 });
-    return c.json({ ...account, ledger }, 200);
-  });
+  app.openapi(getAccount, async (c) => c.json(await AccountAccess.get(c.req.valid("param").userId, c.req.valid("query")), 200));
 
   registerOnboardingRoutes(app, errorResponses);
 
