@@ -1,6 +1,6 @@
 /**
  * Structured JSON logs, one object per line (what CloudWatch Logs Insights queries).
- * Fields given to `Log.with` — the transfer id, the saga step, the execution — are on
+ * Fields given to `Log.scope` — the transfer id, the saga step, the execution — are on
  * every line written inside it, however deep the call.
  */
 import { AsyncLocalStorage } from "node:async_hooks";

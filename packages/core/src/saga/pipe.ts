@@ -3,13 +3,13 @@
  * start a saga (filter) and what the execution receives (input template). The cloud pipe
  * (infra/saga.ts) and the offline poller (packages/local) both use these values.
  */
-import { TRANSFER_ENTITY } from "../transfer/table.ts";
+import { ENTITY_ATTRIBUTE, TRANSFER_ENTITY } from "../transfer/table.ts";
 import { SAGA_BATCH_SIZE } from "./document.ts";
 
 /** Only the INSERT of a transfer item starts a saga: not its updates, not idempotency items. */
 export const transferInsertFilter = {
   eventName: ["INSERT"],
-  dynamodb: { NewImage: { __edb_e__: { S: [TRANSFER_ENTITY] } } },
+  dynamodb: { NewImage: { [ENTITY_ATTRIBUTE]: { S: [TRANSFER_ENTITY] } } },
 } as const;
 
 /**
