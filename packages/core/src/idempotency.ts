@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "./util/zod.ts";
 
 /**
  * A client's Idempotency-Key header (transfers and deposits alike): exactly one, 1–255 printable
@@ -6,11 +6,11 @@ import { z } from "zod";
  * Node and API Gateway both do), so two keys would otherwise arrive as one key "A, B" and move
  * money under a key nobody sent.
  */
-export const IdempotencyKey = z
-  .string({ error: "the Idempotency-Key must be a string" })
-  .min(1, { error: "the Idempotency-Key must not be empty" })
-  .max(255, { error: "the Idempotency-Key must be at most 255 characters" })
-  .regex(/^[\x20-\x7E]+$/, { error: "the Idempotency-Key must be printable ASCII" })
-  .refine((key) => !key.includes(","), {
+export const IdempotencyKey = z.string({ error: "the Idempotency-Key must be a string" }).check(
+  z.minLength(1, { error: "the Idempotency-Key must not be empty" }),
+  z.maxLength(255, { error: "the Idempotency-Key must be at most 255 characters" }),
+  z.regex(/^[\x20-\x7E]+$/, { error: "the Idempotency-Key must be printable ASCII" }),
+  z.refine((key) => !key.includes(","), {
     error: "send exactly one Idempotency-Key header, without commas (repeated headers arrive joined by commas)",
-  });
+  }),
+);

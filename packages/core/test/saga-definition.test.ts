@@ -94,7 +94,7 @@ describe("saga definition (ASL)", () => {
     // One definition of the contract: the pipe batches as many records as the definition accepts.
     expect(SAGA_BATCH_SIZE).toBe(1);
     expect(pipeSettings.batchSize).toBe(SAGA_BATCH_SIZE);
-    const transfer = { transferId: "01J0000000000000000000000", senderUserId: "alice", receiverUserId: "bob", amount: "10.00" };
+    const transfer = { transferId: "01J00000000000000000000000", senderUserId: "alice", receiverUserId: "bob", amount: "10.00" };
     expect(executionInput({ ...transfer, status: "PENDING" } as typeof transfer)).toEqual([transfer]);
     expect(ExecutionInput.safeParse([transfer]).success).toBe(true);
     expect(ExecutionInput.safeParse(transfer).success).toBe(false);

@@ -11,6 +11,7 @@ import { AppError } from "../src/error.ts";
 import { DAY_MS, Dynamo, RECENT_SHARDS } from "../src/transfer/entities.ts";
 import { TRANSFER_ENTITY, IDEMPOTENCY_ENTITY } from "../src/transfer/table.ts";
 import { RECENT_WINDOW_DAYS, Transfer, TransferError } from "../src/transfer/transfer.ts";
+import type { HistoryOutcome, HistoryStep } from "../src/transfer/info.ts";
 
 const doc = DynamoDBDocumentClient.from(Dynamo.client());
 let counter = 0;
@@ -417,7 +418,7 @@ describe("Transfer.list across everyone (recent)", () => {
 });
 
 describe("saga transitions", () => {
-  const entry = (step: string, outcome = "ok") => ({ step, outcome, at: at() });
+  const entry = (step: HistoryStep, outcome: HistoryOutcome = "started") => ({ step, outcome, at: at() });
 
   async function processing(executionId = "exec-1") {
     const t = await newTransfer();
@@ -470,7 +471,7 @@ describe("saga transitions", () => {
     }
     expect((await refusal(Transfer.start({ transferId: "nope", executionId: "e" }))).code).toBe(TransferError.INVALID_INPUT);
     expect((await refusal(Transfer.start({ transferId, executionId: "" }))).code).toBe(TransferError.INVALID_INPUT);
-    const bad = await refusal(Transfer.succeed({ transferId, history: [{ step: "x", outcome: "y", at: "yesterday" }] }));
+    const bad = await refusal(Transfer.succeed({ transferId, history: [{ step: "complete", outcome: "succeeded", at: "yesterday" }] }));
     expect(bad.details).toMatchObject([{ path: ["history", 0, "at"] }]);
   });
 
@@ -582,12 +583,12 @@ describe("saga transitions", () => {
     for (const terminal of [succeeded, failed, attention]) {
       const transferId = terminal.transferId;
       const moves: [string, () => Promise<unknown>][] = [
-        ["start", () => Transfer.start({ transferId, executionId: "exec-1", history: [entry("x")] })],
-        ["start (other execution)", () => Transfer.start({ transferId, executionId: "exec-9", history: [entry("x")] })],
-        ["beginCompensation", () => Transfer.beginCompensation({ transferId, reason: "X", message: "x", history: [entry("x")] })],
-        ["succeed", () => Transfer.succeed({ transferId, history: [entry("x")] })],
-        ["fail", () => Transfer.fail({ transferId, reason: "X", message: "x", history: [entry("x")] })],
-        ["requireAttention", () => Transfer.requireAttention({ transferId, reason: "X", message: "x", history: [entry("x")] })],
+        ["start", () => Transfer.start({ transferId, executionId: "exec-1", history: [entry("complete")] })],
+        ["start (other execution)", () => Transfer.start({ transferId, executionId: "exec-9", history: [entry("complete")] })],
+        ["beginCompensation", () => Transfer.beginCompensation({ transferId, reason: "X", message: "x", history: [entry("complete")] })],
+        ["succeed", () => Transfer.succeed({ transferId, history: [entry("complete")] })],
+        ["fail", () => Transfer.fail({ transferId, reason: "X", message: "x", history: [entry("complete")] })],
+        ["requireAttention", () => Transfer.requireAttention({ transferId, reason: "X", message: "x", history: [entry("complete")] })],
       ];
       for (const [name, move] of moves) {
         // Only the move that made this state succeeds again (idempotently); everything else is refused.

@@ -15,6 +15,8 @@ import { fromMinor, normalize as normalizeAmount, toMinor } from "../src/money.t
 import { closeDb, db, toWalletError } from "../src/wallet/client.ts";
 import { migrate } from "../src/wallet/migrate.ts";
 import { Wallet, WalletError } from "../src/wallet/wallet.ts";
+import { LEDGER_LIMIT_MAX } from "../src/wallet/schema.ts";
+import { ulid } from "ulid";
 
 // The pool is created lazily on first use, so this still applies: the concurrency
 // tests need one connection per concurrent operation to contend for real.
@@ -26,6 +28,8 @@ afterAll(async () => {
 
 let sequence = 0;
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${sequence++}`;
+// The saga's money operations take transfer ids: ULIDs, as Transfer.create mints them.
+const newTransferId = () => ulid();
 
 async function newUser(deposit?: string): Promise<string> {
   const userId = unique("user");
@@ -123,12 +127,12 @@ describe("accounts and deposits", () => {
   it("refuses invalid input before touching the database", async () => {
     const userId = await newUser("1");
     for (const amount of ["1.001", "-1", "0", "1e3", "0.1 ", ""]) {
-      expect(await codeOf(Wallet.debit({ transferId: unique("t"), userId, amount }))).toBe(WalletError.INVALID_INPUT);
+      expect(await codeOf(Wallet.debit({ transferId: newTransferId(), userId, amount }))).toBe(WalletError.INVALID_INPUT);
     }
-    expect(await codeOf(Wallet.debit({ transferId: unique("t"), userId, amount: 1 as unknown as string }))).toBe(WalletError.INVALID_INPUT);
+    expect(await codeOf(Wallet.debit({ transferId: newTransferId(), userId, amount: 1 as unknown as string }))).toBe(WalletError.INVALID_INPUT);
     expect(await codeOf(Wallet.credit({ transferId: "", userId, amount: "1" }))).toBe(WalletError.INVALID_INPUT);
     // The treasury is no user: its id is not a valid UserId.
-    expect(await codeOf(Wallet.debit({ transferId: unique("t"), userId: Wallet.TREASURY_USER_ID, amount: "1" }))).toBe(WalletError.INVALID_INPUT);
+    expect(await codeOf(Wallet.debit({ transferId: newTransferId(), userId: Wallet.TREASURY_USER_ID, amount: "1" }))).toBe(WalletError.INVALID_INPUT);
     expect(await balanceOf(userId)).toBe("1.00");
   });
 });
@@ -136,7 +140,7 @@ describe("accounts and deposits", () => {
 describe("debit and credit", () => {
   it("64 concurrent debits on an account that affords 26 of them: exactly 26 succeed, never below zero", async () => {
     const userId = await newUser("20.00");
-    const transfers = Array.from({ length: 64 }, () => unique("t"));
+    const transfers = Array.from({ length: 64 }, () => newTransferId());
     const results = await Promise.allSettled(transfers.map((transferId) => Wallet.debit({ transferId, userId, amount: "0.75" })));
     const succeeded = results.filter((r) => r.status === "fulfilled");
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -144,7 +148,7 @@ describe("debit and credit", () => {
     expect(failed).toHaveLength(38);
     for (const f of failed) expect(f.reason).toMatchObject({ code: WalletError.INSUFFICIENT_FUNDS, name: WalletError.INSUFFICIENT_FUNDS, kind: "business" });
     expect(await balanceOf(userId)).toBe("0.50");
-    const entries = await Wallet.ledger(userId, { limit: 500 });
+    const entries = await Wallet.ledger(userId, { limit: LEDGER_LIMIT_MAX });
     expect(entries).toHaveLength(27);
     for (const entry of entries) expect(toMinor(entry.balanceAfter)).toBeGreaterThanOrEqual(0n);
     // Entries chain: each balance_after is the previous one plus the entry's amount.
@@ -167,7 +171,7 @@ describe("debit and credit", () => {
 
   it("a repeated debit after commit returns the recorded success and moves nothing", async () => {
     const userId = await newUser("10");
-    const transferId = unique("t");
+    const transferId = newTransferId();
     const first = await Wallet.debit({ transferId, userId, amount: "3.25" });
     expect(first).toEqual({ transactionId: `DEBIT#${transferId}`, outcome: "applied", replayed: false, amount: "3.25", balanceAfter: "6.75" });
     const again = await Wallet.debit({ transferId, userId, amount: "3.25" });
@@ -185,7 +189,7 @@ describe("debit and credit", () => {
 
   it("concurrent first deliveries of one debit apply it exactly once", async () => {
     const userId = await newUser("10");
-    const transferId = unique("t");
+    const transferId = newTransferId();
     const results = await Promise.all(Array.from({ length: 10 }, () => Wallet.debit({ transferId, userId, amount: "1" })));
     expect(results.filter((r) => !r.replayed)).toHaveLength(1);
     expect(await balanceOf(userId)).toBe("9.00");
@@ -195,7 +199,7 @@ describe("debit and credit", () => {
   it("the same transaction id for another account or amount is a mismatch, not a replay", async () => {
     const alice = await newUser("10");
     const bob = await newUser("10");
-    const transferId = unique("t");
+    const transferId = newTransferId();
     await Wallet.debit({ transferId, userId: alice, amount: "1" });
     expect(await codeOf(Wallet.debit({ transferId, userId: alice, amount: "2" }))).toBe(WalletError.TRANSFER_MISMATCH);
     expect(await codeOf(Wallet.debit({ transferId, userId: bob, amount: "1" }))).toBe(WalletError.TRANSFER_MISMATCH);
@@ -206,7 +210,7 @@ describe("debit and credit", () => {
   });
 
   it("credit to an unknown account → ACCOUNT_NOT_FOUND and nothing written", async () => {
-    const transferId = unique("t");
+    const transferId = newTransferId();
     const userId = unique("ghost");
     const error = await Wallet.credit({ transferId, userId, amount: "5" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
@@ -220,7 +224,7 @@ describe("debit and credit", () => {
   });
 
   it("compensating for a user without an account is skipped, and its tombstone holds once the account exists", async () => {
-    const transferId = unique("t");
+    const transferId = newTransferId();
     const userId = unique("ghost");
     const reversed = await Wallet.reverse({ transferId, userId });
     expect(reversed).toEqual({ transactionId: `REVERSE#${transferId}`, outcome: "skipped", replayed: false, amount: "0.00" });
@@ -237,7 +241,7 @@ describe("debit and credit", () => {
     const userId = await newUser("10");
     const closed = await Wallet.closeAccount({ userId });
     expect(closed.status).toBe("closed");
-    const transferId = unique("t");
+    const transferId = newTransferId();
     for (const attempt of [
       () => Wallet.debit({ transferId, userId, amount: "1" }),
       () => Wallet.credit({ transferId, userId, amount: "1" }),
@@ -255,7 +259,7 @@ describe("debit and credit", () => {
 describe("compensations", () => {
   it("refund without a debit moves nothing, and a later debit for that transfer is refused", async () => {
     const userId = await newUser("10");
-    const transferId = unique("t");
+    const transferId = newTransferId();
     const refund = await Wallet.refund({ transferId, userId });
     expect(refund).toEqual({ transactionId: `REFUND#${transferId}`, outcome: "skipped", replayed: false, amount: "0.00" });
     expect(await Wallet.refund({ transferId, userId })).toEqual({ ...refund, replayed: true });
@@ -268,7 +272,7 @@ describe("compensations", () => {
 
   it("a refused debit is final: it leaves a refund tombstone, so a late duplicate never applies and hears the same refusal", async () => {
     const userId = await newUser("10");
-    const transferId = unique("t");
+    const transferId = newTransferId();
     const refused = await Wallet.debit({ transferId, userId, amount: "25" }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ kind: "business", code: WalletError.INSUFFICIENT_FUNDS });
     expect(await inboxRow(`DEBIT#${transferId}`)).toBeUndefined();
@@ -288,7 +292,7 @@ describe("compensations", () => {
 
   it("refund after a debit restores the balance, and twice refunds once", async () => {
     const userId = await newUser("10");
-    const transferId = unique("t");
+    const transferId = newTransferId();
     await Wallet.debit({ transferId, userId, amount: "2.50" });
     expect(await balanceOf(userId)).toBe("7.50");
     const [a, b] = await Promise.all([Wallet.refund({ transferId, userId }), Wallet.refund({ transferId, userId })]);
@@ -307,7 +311,7 @@ describe("compensations", () => {
 
   it("refund is allowed on a closed account: a compensation restores the state before the saga", async () => {
     const userId = await newUser("10");
-    const transferId = unique("t");
+    const transferId = newTransferId();
     await Wallet.debit({ transferId, userId, amount: "4" });
     await Wallet.closeAccount({ userId });
     expect(await Wallet.refund({ transferId, userId })).toMatchObject({ outcome: "applied", balanceAfter: "10.00" });
@@ -316,7 +320,7 @@ describe("compensations", () => {
   it("reverse applied twice moves money once; reverse without credit is a tombstone for a late credit", async () => {
     const alice = await newUser("10");
     const bob = await newUser();
-    const transferId = unique("t");
+    const transferId = newTransferId();
     await Wallet.debit({ transferId, userId: alice, amount: "6" });
     await Wallet.credit({ transferId, userId: bob, amount: "6" });
     const first = await Wallet.reverse({ transferId, userId: bob });
@@ -333,7 +337,7 @@ describe("compensations", () => {
       "REFUND alice 6.00",
     ]);
 
-    const late = unique("t");
+    const late = newTransferId();
     expect(await Wallet.reverse({ transferId: late, userId: bob })).toMatchObject({ outcome: "skipped", amount: "0.00" });
     expect(await codeOf(Wallet.credit({ transferId: late, userId: bob, amount: "1" }))).toBe(WalletError.TRANSFER_COMPENSATED);
     expect(await balanceOf(bob)).toBe("0.00");
@@ -343,10 +347,10 @@ describe("compensations", () => {
   it("reverse when the receiver already spent the credit → REVERSAL_IMPOSSIBLE, nothing recorded", async () => {
     const alice = await newUser("10");
     const bob = await newUser();
-    const transferId = unique("t");
+    const transferId = newTransferId();
     await Wallet.debit({ transferId, userId: alice, amount: "10" });
     await Wallet.credit({ transferId, userId: bob, amount: "10" });
-    const spent = unique("t");
+    const spent = newTransferId();
     await Wallet.debit({ transferId: spent, userId: bob, amount: "8" });
     await settle([spent], "8");
     const error = await Wallet.reverse({ transferId, userId: bob }).catch((e: unknown) => e);
@@ -363,7 +367,7 @@ describe("compensations", () => {
 
   it("a debit racing its refund: either both apply or the refund is skipped and the debit refused", async () => {
     const userId = await newUser("1000");
-    const transfers = Array.from({ length: 30 }, () => unique("t"));
+    const transfers = Array.from({ length: 30 }, () => newTransferId());
     const outcomes = await Promise.all(
       transfers.map(async (transferId, i) => {
         const debit = () => codeOf(Wallet.debit({ transferId, userId, amount: "7" }));
@@ -382,7 +386,7 @@ describe("compensations", () => {
   it("a credit racing its reverse: either both apply or the reverse is skipped and the credit refused", async () => {
     const sender = await newUser("1000");
     const userId = await newUser();
-    const transfers = Array.from({ length: 30 }, () => unique("t"));
+    const transfers = Array.from({ length: 30 }, () => newTransferId());
     const outcomes = await Promise.all(
       transfers.map(async (transferId) => {
         await Wallet.debit({ transferId, userId: sender, amount: "3" });
@@ -419,7 +423,7 @@ describe("batched moves on one account", () => {
   it("decides each operation alone, in order: one that would overdraw is refused, not the batch", async () => {
     const userId = await newUser("10");
     const payer = await newUser("10");
-    const [t0, t1, t2, t3, t4, t5] = Array.from({ length: 6 }, () => unique("t"));
+    const [t0, t1, t2, t3, t4, t5] = Array.from({ length: 6 }, () => newTransferId());
     await Wallet.debit({ transferId: t0!, userId, amount: "2.00" }); // 8.00
     await Wallet.refund({ transferId: t1!, userId }); // tombstone: a late debit of t1 must refuse
     await Wallet.debit({ transferId: t4!, userId: payer, amount: "1.50" }); // t4's money in flight
@@ -458,7 +462,7 @@ describe("batched moves on one account", () => {
   it("concurrent moves on one account from one process share transactions, each with its own outcome", async () => {
     const shared = async () => {
       const userId = await newUser("10");
-      const transfers = Array.from({ length: 40 }, () => unique("t"));
+      const transfers = Array.from({ length: 40 }, () => newTransferId());
       const codes = await Promise.all(transfers.map((transferId) => codeOf(Wallet.debit({ transferId, userId, amount: "0.50" }))));
       expect(codes.filter((c) => c === "OK")).toHaveLength(20);
       expect(codes.filter((c) => c === WalletError.INSUFFICIENT_FUNDS)).toHaveLength(20);
@@ -483,7 +487,7 @@ describe("batched moves on one account", () => {
   it("money operations refuse to run outside READ COMMITTED, where the tombstone check would race", async () => {
     const userId = await newUser("10");
     const error = await db()
-      .begin("isolation level repeatable read", (tx) => tx`select * from wallet.move('DEBIT', ${unique("t")}, ${userId}, 1)`)
+      .begin("isolation level repeatable read", (tx) => tx`select * from wallet.move('DEBIT', ${newTransferId()}, ${userId}, 1)`)
       .catch((e: unknown) => e);
     expect((error as { code?: string }).code).toBe("25000");
     expect(await balanceOf(userId)).toBe("10.00");
@@ -552,12 +556,12 @@ describe("invariants under a random concurrent workload", () => {
           }),
         );
       } else if (roll < 0.1) {
-        work.push(transfer(unique("t"), pick(users), ghost, amount));
+        work.push(transfer(newTransferId(), pick(users), ghost, amount));
       } else {
         const sender = pick(users);
         let receiver = pick(users);
         while (receiver === sender) receiver = pick(users);
-        work.push(transfer(unique("t"), sender, receiver, amount));
+        work.push(transfer(newTransferId(), sender, receiver, amount));
       }
     }
     await Promise.all(work);

@@ -51,13 +51,13 @@ describe("zod/mini on the wallet steps' path", () => {
   });
 
   it("keeps the wallet's own messages and codes", async () => {
-    await expect(Wallet.debit({ transferId: "t-1", userId: "alice", amount: "0.001" } as never)).rejects.toMatchObject({
+    await expect(Wallet.debit({ transferId: "01JABCDEFGHJKMNPQRSTVWXYZ0", userId: "alice", amount: "0.001" } as never)).rejects.toMatchObject({
       code: "INVALID_INPUT",
       message: 'Invalid input: amount: amount must be a decimal string with at most two decimals, such as "12.34"',
     });
     await expect(Wallet.ledger("alice", { limit: 0 })).rejects.toMatchObject({
       code: "INVALID_INPUT",
-      message: "✖ Too small: expected number to be >=1\n  → at limit",
+      message: "Invalid input: limit: Too small: expected number to be >=1",
     });
   });
 });

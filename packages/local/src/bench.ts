@@ -86,6 +86,7 @@ const OPS: Op[] = ["raw", "debit", "credit", "debit batched", "credit batched"];
 async function hotAccounts(postgresInfo: { database: string }) {
   process.env.WALLET_POOL_MAX = String(HOT_CONCURRENCY);
   const { Wallet } = await import("@ewallet/core/wallet/wallet");
+  const { newTransferId } = await import("@ewallet/core/transfer/create");
   const { db, closeDb } = await import("@ewallet/core/wallet/client");
   const { migrate } = await import("@ewallet/core/wallet/migrate");
   await migrate();
@@ -100,13 +101,12 @@ async function hotAccounts(postgresInfo: { database: string }) {
 
   // The sampler's own connection: how many backends hold a lock, at ~5 ms intervals.
   const sampler = postgres({ ...JSON.parse(process.env.SST_RESOURCE_Postgres!), max: 1, onnotice: () => {} });
-  let serial = 0;
   const run: Record<Op, (userId: string) => Promise<unknown>> = {
     raw: (userId) => sql`update wallet.account set balance = balance + 0.01 where user_id = ${userId}`,
-    debit: (userId) => Wallet.debit({ transferId: `bench-${++serial}`, userId, amount: "0.01" }),
-    credit: (userId) => Wallet.credit({ transferId: `bench-${++serial}`, userId, amount: "0.01" }),
-    "debit batched": (userId) => Wallet.debit({ transferId: `bench-${++serial}`, userId, amount: "0.01" }),
-    "credit batched": (userId) => Wallet.credit({ transferId: `bench-${++serial}`, userId, amount: "0.01" }),
+    debit: (userId) => Wallet.debit({ transferId: newTransferId(), userId, amount: "0.01" }),
+    credit: (userId) => Wallet.credit({ transferId: newTransferId(), userId, amount: "0.01" }),
+    "debit batched": (userId) => Wallet.debit({ transferId: newTransferId(), userId, amount: "0.01" }),
+    "credit batched": (userId) => Wallet.credit({ transferId: newTransferId(), userId, amount: "0.01" }),
   };
   const totals = Object.fromEntries(OPS.map((op) => [op, { ops: 0, errors: 0, ms: 0, holderSamples: 0, holderSum: 0, roundTrips: 0 }])) as Record<
     Op,

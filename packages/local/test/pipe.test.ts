@@ -18,7 +18,7 @@ const transferImage = {
   sk: { S: "$transfer_1" },
   __edb_e__: { S: "transfer" },
   __edb_v__: { S: "1" },
-  transferId: { S: "01J0000000000000000000000" },
+  transferId: { S: "01J00000000000000000000000" },
   senderUserId: { S: "alice" },
   receiverUserId: { S: "bob" },
   amount: { S: "10.00" },
@@ -39,7 +39,7 @@ describe("pipe filter and input template", () => {
 
   it("renders the saga input the state machine expects", () => {
     const input = renderInputTemplate(sagaInputTemplate, record("INSERT", transferImage));
-    expect(input).toEqual({ transferId: "01J0000000000000000000000", senderUserId: "alice", receiverUserId: "bob", amount: "10.00" });
+    expect(input).toEqual({ transferId: "01J00000000000000000000000", senderUserId: "alice", receiverUserId: "bob", amount: "10.00" });
     expect(SagaInput.parse(input)).toEqual(input);
   });
 
@@ -140,17 +140,17 @@ describe("conformance: what the pipe's Step Functions target receives", () => {
   });
 
   it("is a JSON array even for a batch of one, each record rendered by the input template on its own", () => {
-    const one = renderTargetInput(sagaInputTemplate, [transferEvent("01JA")]);
-    expect(one).toEqual([{ transferId: "01JA", senderUserId: "alice", receiverUserId: "bob", amount: "10.00" }]);
+    const one = renderTargetInput(sagaInputTemplate, [transferEvent("01JA0000000000000000000000")]);
+    expect(one).toEqual([{ transferId: "01JA0000000000000000000000", senderUserId: "alice", receiverUserId: "bob", amount: "10.00" }]);
     expect(ExecutionInput.safeParse(one).success).toBe(true);
-    const two = renderTargetInput(sagaInputTemplate, [transferEvent("01JA"), transferEvent("01JB")]);
-    expect(two).toEqual([expect.objectContaining({ transferId: "01JA" }), expect.objectContaining({ transferId: "01JB" })]);
+    const two = renderTargetInput(sagaInputTemplate, [transferEvent("01JA0000000000000000000000"), transferEvent("01JB0000000000000000000000")]);
+    expect(two).toEqual([expect.objectContaining({ transferId: "01JA0000000000000000000000" }), expect.objectContaining({ transferId: "01JB0000000000000000000000" })]);
     // Without a template the events themselves go in the array.
     expect(renderTargetInput(undefined, [awsExampleEvent])).toEqual([awsExampleEvent]);
   });
 
   it("keeps exactly the INSERT of a transfer, filtering the Pipes event (not the SDK record)", () => {
-    expect(matchesPattern(transferInsertFilter, transferEvent("01JA"))).toBe(true);
+    expect(matchesPattern(transferInsertFilter, transferEvent("01JA0000000000000000000000"))).toBe(true);
     expect(matchesPattern(transferInsertFilter, awsExampleEvent)).toBe(false);
   });
 });

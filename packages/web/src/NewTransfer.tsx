@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
+import { Amount } from "@ewallet/core/money";
 import { ApiError, newIdempotencyKey, type Api, type NewTransfer } from "./api.ts";
 import type { CreatedTransfer } from "./types.ts";
 import { Money, Parties } from "./ui.tsx";
@@ -100,7 +101,7 @@ export function NewTransferDialog({ api, sender, knownUsers, onClose, onCreated 
               <option key={u} value={u} />
             ))}
           </datalist>
-          {form.amount && /^\d+(\.\d{1,2})?$/.test(form.amount.trim()) && form.senderUserId && form.receiverUserId ? (
+          {Amount.safeParse(form.amount.trim()).success && form.senderUserId && form.receiverUserId ? (
             <div className="preview">
               <Money value={form.amount.trim()} currency="EUR" />
               <Parties from={form.senderUserId.trim()} to={form.receiverUserId.trim()} />

@@ -41,27 +41,11 @@ function tone(entry: HistoryEntry): "ok" | "info" | "bad" | "warn" | "muted" {
   }
 }
 
-/** Wallet steps record "10.00" or "10.00, replayed from inbox"; errors "CODE: message". */
-function parseDetail(entry: HistoryEntry): { amount?: string; replayed: boolean; code?: string; message?: string } {
-  const detail = entry.detail ?? "";
-  if (!detail) return { replayed: false };
-  if (entry.outcome === "error") {
-    const match = /^([A-Z][A-Z0-9_.]*):\s*([\s\S]*)$/.exec(detail);
-    return match ? { replayed: false, code: match[1], message: match[2] } : { replayed: false, message: detail };
-  }
-  const parts = detail.split(",").map((p) => p.trim());
-  const replayed = parts.includes("replayed from inbox");
-  const amount = parts.find((p) => /^-?\d+(\.\d{1,2})?$/.test(p));
-  const rest = parts.filter((p) => p !== amount && p !== "replayed from inbox").join(", ");
-  return { replayed, amount, message: rest || undefined };
-}
-
 function Timeline({ transfer }: { transfer: TransferDetail }) {
   const started = transfer.history[0]?.at ?? transfer.createdAt;
   return (
     <ol className="timeline" data-testid="timeline">
       {transfer.history.map((entry, i) => {
-        const d = parseDetail(entry);
         const compensation = isCompensation(entry);
         return (
           <li key={`${entry.step}-${entry.at}-${i}`} className={`tl-item tone-${tone(entry)} ${compensation ? "compensation" : ""}`} data-step={entry.step} data-outcome={entry.outcome}>
@@ -71,7 +55,7 @@ function Timeline({ transfer }: { transfer: TransferDetail }) {
                 <span className="tl-title">{stepLabel(entry, transfer)}</span>
                 <span className={`outcome outcome-${tone(entry)}`}>{entry.outcome}</span>
                 {compensation ? <span className="tag tag-warn">compensation</span> : null}
-                {d.replayed ? (
+                {entry.replayed ? (
                   <span className="tag tag-info" title="A retry found this step already recorded in the inbox and moved nothing again">
                     ↻ replayed from inbox
                   </span>
@@ -82,16 +66,18 @@ function Timeline({ transfer }: { transfer: TransferDetail }) {
               </div>
               {entry.outcome === "skipped" ? (
                 <div className="tl-detail muted">Nothing to undo: the effect it compensates never happened.</div>
-              ) : d.amount ? (
+              ) : entry.amount ? (
                 <div className="tl-detail">
-                  <Money value={d.amount} currency={transfer.currency} />
+                  <Money value={entry.amount} currency={transfer.currency} />
                 </div>
               ) : null}
-              {d.code || d.message ? (
-                <div className={`tl-detail ${entry.outcome === "error" ? "tl-error" : ""}`}>
-                  {d.code ? <code className="code">{d.code}</code> : null} {d.message}
+              {entry.errorCode || entry.errorMessage ? (
+                <div className="tl-detail tl-error">
+                  {entry.errorCode ? <code className="code">{entry.errorCode}</code> : null} {entry.errorMessage}
                 </div>
               ) : null}
+              {/* Words for people (the sweep's notes; older items wrote every detail this way), shown as they are. */}
+              {entry.detail ? <div className={`tl-detail ${entry.outcome === "error" ? "tl-error" : ""}`}>{entry.detail}</div> : null}
             </div>
           </li>
         );

@@ -2,17 +2,16 @@
  * Money in the dashboard is never a float: decimal strings from the API are parsed into
  * integer minor units (bigint), compared and summed as such, and formatted back.
  */
-// Parsing is core's (one definition of what an amount is); display formatting is the dashboard's.
-import { toMinor } from "@ewallet/core/money";
+// Parsing and the decimal form are core's (one definition of what an amount is); grouping and the
+// typographic sign are the dashboard's.
+import { fromMinor as plainDecimal, toMinor } from "@ewallet/core/money";
 export { toMinor };
 
-/** 1234n → "12.34"; with grouping, 123456789n → "1,234,567.89". */
+/** 1234n → "12.34"; with grouping, 123456789n → "1,234,567.89"; negatives with a true minus sign. */
 export function fromMinor(minor: bigint, options: { group?: boolean; sign?: boolean } = {}): string {
   const negative = minor < 0n;
-  const abs = negative ? -minor : minor;
-  let whole = (abs / 100n).toString();
-  if (options.group) whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  const fraction = (abs % 100n).toString().padStart(2, "0");
+  const [digits = "0", fraction = "00"] = plainDecimal(negative ? -minor : minor).split(".");
+  const whole = options.group ? digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",") : digits;
   const sign = negative ? "−" : options.sign && minor > 0n ? "+" : "";
   return `${sign}${whole}.${fraction}`;
 }

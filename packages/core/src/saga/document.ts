@@ -7,13 +7,14 @@ import * as z from "../util/zod.ts";
 import { Amount } from "../money.ts";
 import { UserId } from "../user.ts";
 import { SAGA_STEPS, STEP_NAMES, type StepName } from "./registry.ts";
+import { TransferId } from "../transfer/info.ts";
 
 /** A transfer not updated for this long while PENDING or PROCESSING is stuck (the sweep's threshold). */
 export const DEFAULT_STUCK_AFTER_MINUTES = 15;
 
 /** The execution's input, produced by the pipe's input template from the stream record. */
 export const SagaInput = z.object({
-  transferId: z.string().check(z.minLength(1)),
+  transferId: TransferId,
   senderUserId: UserId,
   receiverUserId: UserId,
   amount: Amount,

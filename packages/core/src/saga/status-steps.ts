@@ -2,14 +2,13 @@
  * The saga steps that move the transfer's status (DynamoDB only): each is one conditional
  * update that accepts its own earlier success, and writes the step history for display.
  */
+import type { HistoryEntry, HistoryStep } from "../transfer/info.ts";
 import { Transfer } from "../transfer/transfer.ts";
 import { describeError, now, step } from "./step.ts";
 import type { SagaDocument, StatusStepResult, WalletStepResult } from "./document.ts";
 
-type HistoryEntry = Transfer.HistoryEntry;
-
 /** The step that failed, judged from which results the document holds. */
-function failedStep(saga: SagaDocument, during: "forward" | "compensation"): string {
+function failedStep(saga: SagaDocument, during: "forward" | "compensation"): HistoryStep {
   if (during === "compensation") {
     if (!saga.compensate) return "compensate";
     return saga.reverseCredit ? "refund" : "reverseCredit";
@@ -20,17 +19,16 @@ function failedStep(saga: SagaDocument, during: "forward" | "compensation"): str
   return "complete";
 }
 
-function walletEntry(step: string, result: WalletStepResult | undefined): HistoryEntry[] {
+function walletEntry(step: HistoryStep, result: WalletStepResult | undefined): HistoryEntry[] {
   if (!result) return [];
-  const detail = [result.amount, result.replayed ? "replayed from inbox" : undefined].filter(Boolean).join(", ");
-  return [{ step, outcome: result.outcome, at: result.at, detail }];
+  return [{ step, outcome: result.outcome, at: result.at, amount: result.amount, replayed: result.replayed }];
 }
 
 function errorEntry(saga: SagaDocument, during: "forward" | "compensation"): HistoryEntry[] {
   const error = during === "forward" ? saga.error : saga.compensationError;
   if (!error) return [];
   const { reason, message } = describeError(error);
-  return [{ step: failedStep(saga, during), outcome: "error", at: now(), detail: `${reason}: ${message}` }];
+  return [{ step: failedStep(saga, during), outcome: "error", at: now(), errorCode: reason, errorMessage: message }];
 }
 
 export namespace StatusSteps {

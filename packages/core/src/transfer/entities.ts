@@ -10,9 +10,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Entity, Service, type EntityItem } from "electrodb";
 import { Resource } from "sst";
+import { HISTORY_OUTCOMES, HISTORY_STEPS, STATUSES } from "./info.ts";
 import { IDEMPOTENCY_ENTITY, SERVICE_NAME, TRANSFER_ENTITY } from "./table.ts";
-
-export const STATUSES = ["PENDING", "PROCESSING", "SUCCEEDED", "FAILED", "REQUIRES_ATTENTION"] as const;
 
 /**
  * The dashboard's "recent" index (gsi3) is keyed by a UTC day and a shard, so that
@@ -60,9 +59,13 @@ function createEntities(config: { client: DynamoDBClient; table: string }) {
           items: {
             type: "map",
             properties: {
-              step: { type: "string", required: true },
-              outcome: { type: "string", required: true },
+              step: { type: HISTORY_STEPS, required: true },
+              outcome: { type: HISTORY_OUTCOMES, required: true },
               at: { type: "string", required: true },
+              amount: { type: "string" },
+              replayed: { type: "boolean" },
+              errorCode: { type: "string" },
+              errorMessage: { type: "string" },
               detail: { type: "string" },
             },
           },

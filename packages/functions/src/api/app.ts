@@ -13,6 +13,17 @@ import { Log } from "@ewallet/core/log";
 import { AppError, type ErrorKind } from "@ewallet/core/error";
 import { RETRY_AFTER_SECONDS, toTransientError } from "@ewallet/core/transient";
 import { LIST_LIMIT_MAX, Transfer } from "@ewallet/core/transfer/transfer";
+import {
+  ApiErrorCode,
+  CreatedTransfer,
+  LEDGER_LIMIT_DEFAULT,
+  LEDGER_LIMIT_MAX,
+  TransferDetail,
+  TransferError,
+  TransferStatus,
+  WalletError,
+  createdView,
+} from "@ewallet/core/transfer/info";
 import { Wallet } from "@ewallet/core/wallet/wallet";
 import { UserId } from "@ewallet/core/user";
 import { registerOnboardingRoutes } from "./onboarding.ts";
@@ -55,11 +66,11 @@ function errorResponse(c: Context, caught: unknown) {
   }
   if (error instanceof HTTPException && error.status < 500) {
     // Raised by Hono itself, e.g. a body that is not JSON.
-    const code = error.status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "BAD_REQUEST";
+    const code = error.status === 415 ? ApiErrorCode.UNSUPPORTED_MEDIA_TYPE : ApiErrorCode.BAD_REQUEST;
     return c.json({ error: { code, message: error.message || "The request could not be read" } }, error.status);
   }
   Log.error("unhandled API error", { error });
-  return c.json({ error: { code: "INTERNAL_ERROR", message: "Something went wrong on our side; it is safe to retry." } }, 500);
+  return c.json({ error: { code: ApiErrorCode.INTERNAL_ERROR, message: "Something went wrong on our side; it is safe to retry." } }, 500);
 }
 
 const errorResponses = {
@@ -71,30 +82,9 @@ const errorResponses = {
   503: { description: "Temporarily unavailable; retry", content: { "application/json": { schema: ErrorBody } } },
 } as const;
 
-// Core schemas are plain zod (created before @hono/zod-openapi patches zod), so they are used as they are.
-const TransferView = Transfer.Info;
-const CreatedTransfer = Transfer.Info.pick({
-  transferId: true,
-  status: true,
-  senderUserId: true,
-  receiverUserId: true,
-  amount: true,
-  currency: true,
-  createdAt: true,
-});
-
-/** The create response is built from fields fixed at creation, so a replay returns exactly the first response. */
-function createdView(transfer: Transfer.Info) {
-  return {
-    transferId: transfer.transferId,
-    status: "PENDING" as const,
-    senderUserId: transfer.senderUserId,
-    receiverUserId: transfer.receiverUserId,
-    amount: transfer.amount,
-    currency: transfer.currency,
-    createdAt: transfer.createdAt,
-  };
-}
+// Core's schemas are zod/mini: nested in classic ones as they are, cast where a route needs a classic type
+// (validation is the same; classicSchemas rebuilds them for the document).
+const CreateBody = Transfer.CreateInput as unknown as z.ZodType<Transfer.CreateInput, z.input<typeof Transfer.CreateInput>>;
 
 const createTransfer = createRoute({
   method: "post",
@@ -102,12 +92,12 @@ const createTransfer = createRoute({
   summary: "Create a transfer (idempotent per Idempotency-Key)",
   request: {
     headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "Required; scoped to the caller" }) }),
-    body: { required: true, content: { "application/json": { schema: Transfer.CreateInput } } },
+    body: { required: true, content: { "application/json": { schema: CreateBody } } },
   },
   responses: {
     201: {
       description: "Created (or the original response replayed, with header Idempotent-Replayed: true)",
-      content: { "application/json": { schema: CreatedTransfer } },
+      content: { "application/json": { schema: z.object(CreatedTransfer.shape) } },
     },
     ...errorResponses,
   },
@@ -121,7 +111,7 @@ const getTransfer = createRoute({
   responses: {
     200: {
       description: "The transfer and the ledger entries its saga wrote",
-      content: { "application/json": { schema: TransferView.extend({ ledger: z.array(Wallet.LedgerEntry) }) } },
+      content: { "application/json": { schema: z.object(TransferDetail.shape) } },
     },
     ...errorResponses,
   },
@@ -134,7 +124,7 @@ const listTransfers = createRoute({
   request: {
     query: z.object({
       user: z.optional(UserId),
-      status: Transfer.Status.optional(),
+      status: z.optional(TransferStatus),
       cursor: z.string().max(2048).optional(),
       limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).optional(),
     }),
@@ -142,7 +132,7 @@ const listTransfers = createRoute({
   responses: {
     200: {
       description: "One page",
-      content: { "application/json": { schema: z.object({ items: z.array(TransferView), cursor: z.string().optional() }) } },
+      content: { "application/json": { schema: z.object({ items: z.array(Transfer.Info), cursor: z.string().optional() }) } },
     },
     ...errorResponses,
   },
@@ -167,7 +157,7 @@ const getAccount = createRoute({
   summary: "An account's balance and latest ledger entries",
   request: {
     params: z.object({ userId: UserId }),
-    query: z.object({ limit: z.coerce.number().int().min(1).max(200).optional() }),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(LEDGER_LIMIT_MAX).optional() }),
   },
   responses: {
     200: {
@@ -190,7 +180,7 @@ export function createApp() {
     defaultHook: (result, c) => {
       if (!result.success) {
         return c.json(
-          { error: { code: "VALIDATION_FAILED", message: "The request is invalid", fields: fieldErrors(result.error.issues) } },
+          { error: { code: ApiErrorCode.VALIDATION_FAILED, message: "The request is invalid", fields: fieldErrors(result.error.issues) } },
           400,
         );
       }
@@ -224,7 +214,7 @@ export function createApp() {
     const actor = claims ? authenticateClaims(claims) : await authenticate(c.req.header("authorization"));
     return Actor.provide(actor, () => next());
   });
-  app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) => c.json({ error: { code: ApiErrorCode.NOT_FOUND, message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
 
   app.openapi(createTransfer, async (c) => {
     const { transfer, replayed } = await TransferAccess.create({ idempotencyKey: c.req.valid("header")["idempotency-key"], request: c.req.valid("json") });

@@ -28,6 +28,11 @@ const CLASSIC: Record<string, Constructor> = {
   transform: z.ZodTransform,
 } as unknown as Record<string, Constructor>;
 
+/** String formats have constructors of their own (they set the format the document shows). */
+const CLASSIC_FORMAT: Record<string, Constructor> = {
+  datetime: z.ZodISODateTime,
+} as unknown as Record<string, Constructor>;
+
 function isSchema(value: unknown): value is core.$ZodType {
   return typeof value === "object" && value !== null && "_zod" in value;
 }
@@ -62,7 +67,7 @@ export function classic<T extends core.$ZodType>(schema: T): T {
     rebuilt.set(schema, schema);
     return schema;
   }
-  const Classic = CLASSIC[def.type as string];
+  const Classic = (def.type === "string" && CLASSIC_FORMAT[def.format as string]) || CLASSIC[def.type as string];
   if (!Classic) throw new Error(`no classic zod rebuild for a zod/mini ${String(def.type)} schema (add it to CLASSIC)`);
   const result = new Classic(next as unknown as core.$ZodTypeDef);
   rebuilt.set(schema, result);
