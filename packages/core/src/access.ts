@@ -8,17 +8,23 @@ import type { z } from "zod";
 import { Actor } from "./actor.ts";
 import { AppError } from "./error.ts";
 import { Transfer } from "./transfer/transfer.ts";
-import { TransferError } from "./transfer/errors.ts";
+import { ApiErrorCode, CreateInput, TransferError } from "./transfer/info.ts";
+import { parse } from "./util/fn.ts";
 import { Wallet, WalletError } from "./wallet/wallet.ts";
 
 export namespace TransferAccess {
-  /** Money leaves a wallet only at its owner's request; the key is scoped to the caller, so two users never collide. */
-  export async function create(input: { idempotencyKey: string | undefined; request: Transfer.CreateInput }) {
+  /**
+   * Money leaves a wallet only at its owner's request; the key is scoped to the caller, so two
+   * users never collide. The body is anything: a bad one is INVALID_TRANSFER_REQUEST (400) before
+   * any question of who may send (403).
+   */
+  export async function create(input: { idempotencyKey: string | undefined; request: unknown }) {
     if (!input.idempotencyKey) {
-      throw new AppError("validation", "IDEMPOTENCY_KEY_REQUIRED", "The Idempotency-Key header is required for POST /transfers");
+      throw new AppError("validation", ApiErrorCode.IDEMPOTENCY_KEY_REQUIRED, "The Idempotency-Key header is required for POST /transfers");
     }
-    const caller = Actor.assertMaySendFrom(input.request.senderUserId);
-    return Transfer.create({ scope: caller.userId, idempotencyKey: input.idempotencyKey, request: input.request });
+    const request = parse(CreateInput, input.request, TransferError.INVALID_TRANSFER_REQUEST, "transfer request");
+    const caller = Actor.assertMaySendFrom(request.senderUserId);
+    return Transfer.create({ scope: caller.userId, idempotencyKey: input.idempotencyKey, request });
   }
 
   /** A transfer with the ledger entries its saga wrote, for its parties and operators. */
