@@ -59,6 +59,10 @@ export const errorResponses = {
   503: { description: "Temporarily unavailable; retry", content: { "application/json": { schema: ErrorSchema } } },
 } as const;
 
+/** The Idempotency-Key header as routes document it (required by core, which says so with its own code). */
+export const idempotencyKeyHeader = (scope: string) =>
+  z.object({ "idempotency-key": z.string().optional().openapi({ description: `Required; scoped to the ${scope}` }) });
+
 /** A router (one per resource): a request that fails its route's schema gets one error entry per bad field. */
 export function router() {
   return new OpenAPIHono({

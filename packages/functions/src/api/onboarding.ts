@@ -7,7 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { Onboarding } from "@ewallet/core/wallet/onboarding";
 import { LedgerEntry } from "@ewallet/core/wallet/schema";
 import { UserId } from "@ewallet/core/user";
-import { errorResponses, router } from "./common.ts";
+import { errorResponses, idempotencyKeyHeader, router } from "./common.ts";
 
 const openAccount = createRoute({
   method: "post",
@@ -26,7 +26,7 @@ const deposit = createRoute({
   summary: "Move money from the treasury to a wallet (operators; idempotent per Idempotency-Key)",
   request: {
     params: z.object({ userId: UserId }),
-    headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "Required; scoped to the operator" }) }),
+    headers: idempotencyKeyHeader("operator"),
     body: { required: true, content: { "application/json": { schema: Onboarding.DepositInput } } },
   },
   responses: {

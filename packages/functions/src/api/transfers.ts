@@ -7,16 +7,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { TransferAccess } from "@ewallet/core/access";
 import { UserId } from "@ewallet/core/user";
 import { CreatedTransfer, CreateInput, LIST_LIMIT_MAX, TransferDetail, TransferId, TransferPage, TransferStatus, createdView } from "@ewallet/core/transfer/info";
-import { errorResponses, router, validatedByCore } from "./common.ts";
-
-const IdempotencyKeyHeader = z.object({ "idempotency-key": z.string().optional().openapi({ description: "Required; scoped to the caller" }) });
+import { errorResponses, idempotencyKeyHeader, router, validatedByCore } from "./common.ts";
 
 const create = createRoute({
   method: "post",
   path: "/",
   summary: "Create a transfer (idempotent per Idempotency-Key)",
   request: {
-    headers: IdempotencyKeyHeader,
+    headers: idempotencyKeyHeader("caller"),
     body: { required: true, content: { "application/json": { schema: CreateInput } } },
   },
   responses: {
