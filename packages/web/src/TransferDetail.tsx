@@ -1,4 +1,4 @@
-import { isStepName, SAGA_STEPS, type StepName, type StepSpec } from "@ewallet/core/saga/registry";
+import { SAGA_STEPS, stepOfHistory, type StepSpec } from "@ewallet/core/saga/registry";
 import type { Api } from "./api.ts";
 import { ApiError } from "./api.ts";
 import { clockTime, dateTime, offset, shortId } from "./format.ts";
@@ -7,11 +7,10 @@ import { remember } from "./seen.ts";
 import { isInFlight, type HistoryEntry, type LedgerEntry, type TransferDetail } from "./types.ts";
 import { Empty, ErrorNote, LiveDot, Money, Parties, StatusBadge } from "./ui.tsx";
 
-/** History entries are named by the saga's steps (core's registry); "process" is how the start step is recorded. */
-const HISTORY_STEP: Record<string, StepName> = { process: "start" };
+/** The saga step a history entry names (core's registry), with its label. */
 function sagaStep(entry: HistoryEntry): StepSpec | undefined {
-  const name = HISTORY_STEP[entry.step] ?? entry.step;
-  return isStepName(name) ? SAGA_STEPS[name] : undefined;
+  const name = stepOfHistory(entry.step);
+  return name ? SAGA_STEPS[name] : undefined;
 }
 const isCompensation = (entry: HistoryEntry) => sagaStep(entry)?.compensation === true;
 

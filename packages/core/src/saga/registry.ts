@@ -20,6 +20,8 @@ export interface StepSpec {
   /** The dashboard's timeline label; the party's user id follows it when the step moves that party's money. */
   label: string;
   party?: "sender" | "receiver";
+  /** The name a transfer's history records it under, when not its own (stored history says "process" for start). */
+  history?: string;
   description: string;
 }
 
@@ -29,6 +31,7 @@ export const SAGA_STEPS = {
     store: "dynamodb",
     handler: "packages/functions/src/steps/status.start",
     label: "Saga started",
+    history: "process",
     description: "PENDING → PROCESSING, owned by this execution",
   },
   debit: {
@@ -92,11 +95,21 @@ export const SAGA_STEPS = {
 export type StepName = keyof typeof SAGA_STEPS;
 export const STEP_NAMES = Object.keys(SAGA_STEPS) as StepName[];
 
-/** The wallet steps (Postgres) and the status steps (DynamoDB). */
-export type StepsOn<S extends StepSpec["store"]> = { [K in StepName]: (typeof SAGA_STEPS)[K]["store"] extends S ? K : never }[StepName];
+type HistoryNameOf<K extends StepName> = (typeof SAGA_STEPS)[K] extends { history: infer H extends string } ? H : K;
+export type StepHistoryName = { [K in StepName]: HistoryNameOf<K> }[StepName];
 
-export function isStepName(name: string): name is StepName {
-  return Object.hasOwn(SAGA_STEPS, name);
+/** The name a step's entries carry in a transfer's history. */
+export function historyName<K extends StepName>(step: K): HistoryNameOf<K> {
+  const spec: StepSpec = SAGA_STEPS[step];
+  return (spec.history ?? step) as HistoryNameOf<K>;
+}
+
+/** Every step's history name, in the registry's order. */
+export const STEP_HISTORY_NAMES = STEP_NAMES.map(historyName) as StepHistoryName[];
+
+/** The step a history entry names, if it names one. */
+export function stepOfHistory(name: string): StepName | undefined {
+  return STEP_NAMES.find((step) => historyName(step) === name);
 }
 
 /** A handler string split into the file (repository-relative, no extension) and the export it names. */

@@ -4,6 +4,7 @@
  */
 import type { HistoryEntry, HistoryStep } from "../transfer/info.ts";
 import { Transfer } from "../transfer/transfer.ts";
+import { historyName } from "./registry.ts";
 import { describeError, now, step } from "./step.ts";
 import type { SagaDocument, StatusStepResult, WalletStepResult } from "./document.ts";
 
@@ -13,7 +14,7 @@ function failedStep(saga: SagaDocument, during: "forward" | "compensation"): His
     if (!saga.compensate) return "compensate";
     return saga.reverseCredit ? "refund" : "reverseCredit";
   }
-  if (!saga.start) return "process";
+  if (!saga.start) return historyName("start");
   if (!saga.debit) return "debit";
   if (!saga.credit) return "credit";
   return "complete";
@@ -37,7 +38,7 @@ export namespace StatusSteps {
     await Transfer.start({
       transferId: saga.transferId,
       executionId,
-      history: [{ step: "process", outcome: "started", at }],
+      history: [{ step: historyName("start"), outcome: "started", at }],
     });
     return { status: "PROCESSING", at };
   });
