@@ -4,7 +4,7 @@
  * observed on their way out, to check how many requests an operation makes.
  */
 import { createHash } from "node:crypto";
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { decodeTime } from "ulid";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AppError } from "../src/error.ts";
@@ -614,6 +614,27 @@ describe("saga transitions", () => {
     expect(failed.failureReason?.length).toBe(128);
     expect(failed.failureMessage?.length).toBe(1000);
     expect(failed.history.at(-1)?.detail?.length).toBe(1000);
+  });
+
+  it("reads an item written before history had typed fields: its `detail` text comes back as it was", async () => {
+    const t = await newTransfer();
+    // What the saga wrote before issue 13: amounts, replays and errors as text in `detail`.
+    const legacy = [
+      { step: "created", outcome: "pending", at: t.createdAt },
+      { step: "debit", outcome: "applied", at: at(), detail: "10.00, replayed from inbox" },
+      { step: "credit", outcome: "error", at: at(), detail: "ACCOUNT_NOT_FOUND: no wallet account for user nobody" },
+    ];
+    await doc.send(
+      new UpdateCommand({
+        TableName: Dynamo.tableName(),
+        Key: { pk: `$ewallet#transferId_${t.transferId}`, sk: "$transfer_1" },
+        UpdateExpression: "SET history = :history",
+        ExpressionAttributeValues: { ":history": legacy },
+      }),
+    );
+    const read = await Transfer.get(t.transferId);
+    expect(read?.history).toEqual(legacy);
+    expect(Transfer.Info.parse(read)).toEqual(read);
   });
 });
 

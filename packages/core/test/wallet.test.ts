@@ -116,6 +116,9 @@ describe("accounts and deposits", () => {
     expect(first).toEqual({ transactionId: `DEPOSIT#${reference}`, outcome: "applied", replayed: false, amount: "100.00", balanceAfter: "100.00" });
     const again = await Wallet.deposit({ reference, userId, amount: "100.00" });
     expect(again).toEqual({ ...first, replayed: true });
+    // The same reference for another amount or another wallet is a caller's bug, refused: nothing moves.
+    expect(await codeOf(Wallet.deposit({ reference, userId, amount: "5" }))).toBe(WalletError.TRANSFER_MISMATCH);
+    expect(await codeOf(Wallet.deposit({ reference, userId: await newUser(), amount: "100" }))).toBe(WalletError.TRANSFER_MISMATCH);
     expect(await balanceOf(userId)).toBe("100.00");
     expect(await Wallet.ledger(userId, { limit: 10 })).toHaveLength(1);
     const treasury = await Wallet.account(Wallet.TREASURY_USER_ID);

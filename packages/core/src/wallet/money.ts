@@ -1,7 +1,8 @@
 /**
- * The saga's money operations (debit, credit, refund, reverse): each is one call of a SQL function
- * (migration 0002: wallet.move, wallet.compensate) that decides the outcome and names it in
- * `result`; `verdict` is the one place that turns that name into an Outcome or an AppError.
+ * The money operations — the saga's (debit, credit, refund, reverse) and deposits: each is one call
+ * of a SQL function (wallet.move, wallet.compensate: migration 0002; wallet.deposit: 0004) that
+ * decides the outcome and names it in `result`; `verdict` is the one place that turns that name
+ * into an Outcome or an AppError.
  */
 import * as z from "../util/zod.ts";
 import { AppError } from "../error.ts";
@@ -12,7 +13,7 @@ import { submit } from "./batch.ts";
 import { db } from "./client.ts";
 import { WalletError } from "./errors.ts";
 import { fn, notFound } from "./run.ts";
-import type { Outcome, OutcomeKind } from "./schema.ts";
+import { DepositReference, type Outcome, type OutcomeKind } from "./schema.ts";
 
 /** What wallet.move and wallet.compensate (migration 0002) return: the outcome, decided in SQL. */
 export interface MoneyRow {
@@ -120,4 +121,18 @@ export const refund = fn(
 export const reverse = fn(
   z.object({ transferId: TransferId, userId: UserId }),
   (input): Promise<Outcome> => compensate({ ...input, type: "REVERSE" }),
+);
+
+/**
+ * Moves `amount` from the treasury to the user, keyed `DEPOSIT#<reference>`: wallet.deposit locks
+ * the user's row, then the treasury's (no other operation locks two rows, so that order cannot deadlock).
+ */
+export const deposit = fn(
+  z.object({ reference: DepositReference, userId: UserId, amount: Amount }),
+  async ({ reference, userId, amount }): Promise<Outcome> => {
+    const [row] = await db()<MoneyRow[]>`
+      select result, outcome, amount, balance_after, balance
+      from wallet.deposit(${reference}, ${userId}, ${amount}::numeric)`;
+    return verdict(row, { type: "DEPOSIT", transferId: reference, userId, amount });
+  },
 );

@@ -14,14 +14,14 @@
  * statement inside the function takes a fresh snapshot after the lock (plpgsql in READ
  * COMMITTED), so the tombstone check (REFUND before a late DEBIT, REVERSE before a late CREDIT)
  * sees whatever committed before the lock was granted. The function decides the outcome and
- * returns it; `verdict` only maps it to an Outcome or an AppError.
+ * returns it; `verdict` only maps it to an Outcome or an AppError. Deposits (wallet.deposit,
+ * migration 0004) work the same way.
  *
  * By concern: schema.ts (shapes, limits, input rules; client-safe), accounts.ts, money.ts (the
- * saga's operations; batch.ts sends them), deposit.ts, reads.ts; run.ts is what they share.
+ * saga's operations and deposits; batch.ts sends moves), reads.ts; run.ts is what they share.
  * This module gathers them under one name, `Wallet`.
  */
 import * as accountsModule from "./accounts.ts";
-import * as deposits from "./deposit.ts";
 import * as money from "./money.ts";
 import * as reads from "./reads.ts";
 import * as schema from "./schema.ts";
@@ -57,7 +57,7 @@ export namespace Wallet {
   export const credit = money.credit;
   export const refund = money.refund;
   export const reverse = money.reverse;
-  export const deposit = deposits.deposit;
+  export const deposit = money.deposit;
 
   export const ledger = reads.ledger;
   export const entry = reads.entry;
