@@ -8,6 +8,9 @@ import { UserId } from "@ewallet/core/user";
 import { AccountDetail, AccountsResponse, LEDGER_LIMIT_MAX } from "@ewallet/core/transfer/info";
 import { errorResponses, router } from "./common.ts";
 
+/** The path parameter of every route under /accounts/{userId}. */
+export const AccountPath = z.object({ userId: UserId });
+
 const list = createRoute({
   method: "get",
   path: "/",
@@ -23,7 +26,7 @@ const get = createRoute({
   path: "/{userId}",
   summary: "An account's balance and latest ledger entries",
   request: {
-    params: z.object({ userId: UserId }),
+    params: AccountPath,
     query: z.object({ limit: z.coerce.number().int().min(1).max(LEDGER_LIMIT_MAX).optional() }),
   },
   responses: {

@@ -6,7 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Onboarding } from "@ewallet/core/wallet/onboarding";
 import { LedgerEntry } from "@ewallet/core/wallet/schema";
-import { UserId } from "@ewallet/core/user";
+import { AccountPath } from "./accounts.ts";
 import { errorResponses, idempotencyKeyHeader, router } from "./common.ts";
 
 const openAccount = createRoute({
@@ -25,7 +25,7 @@ const deposit = createRoute({
   path: "/{userId}/deposits",
   summary: "Move money from the treasury to a wallet (operators; idempotent per Idempotency-Key)",
   request: {
-    params: z.object({ userId: UserId }),
+    params: AccountPath,
     headers: idempotencyKeyHeader("operator"),
     body: { required: true, content: { "application/json": { schema: Onboarding.DepositInput } } },
   },
