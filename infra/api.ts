@@ -1,3 +1,4 @@
+import { CORS } from "../packages/functions/src/api/cors";
 import { functionDefaults, functionVpc, walletEnvironment } from "./config";
 import { postgres, table, vpc } from "./storage";
 
@@ -48,7 +49,10 @@ export const apiFunction = new sst.aws.Function("ApiHandler", {
   },
 });
 
-export const api = new sst.aws.ApiGatewayV2("Api", { cors: { allowHeaders: ["authorization", "content-type", "idempotency-key"], exposeHeaders: ["idempotent-replayed"] } });
+// The same cross-origin rules as the app's own (API Gateway answers preflight requests itself).
+export const api = new sst.aws.ApiGatewayV2("Api", {
+  cors: { allowOrigins: [CORS.allowOrigin], allowHeaders: [...CORS.allowHeaders], exposeHeaders: [...CORS.exposeHeaders], maxAge: `${CORS.maxAgeSeconds} seconds` },
+});
 
 const authorizer = api.addAuthorizer({
   name: "cognito",

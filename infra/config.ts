@@ -1,4 +1,4 @@
-import { DEFAULT_STUCK_AFTER_MINUTES } from "../packages/core/src/saga/steps";
+import { DEFAULT_STUCK_AFTER_MINUTES } from "../packages/core/src/saga/document";
 
 /** Per-stage settings, in one place rather than literals scattered through infra/. */
 export const isProduction = $app.stage === "production";

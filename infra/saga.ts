@@ -1,22 +1,22 @@
 import { buildSagaDefinition } from "../packages/core/src/saga/definition";
 import { pipeSettings, sagaInputTemplate, transferInsertFilter } from "../packages/core/src/saga/pipe";
-import { SAGA_STEPS, type SagaStepKey } from "../packages/core/src/saga/steps";
+import { SAGA_STEPS, STEP_NAMES, type StepName } from "../packages/core/src/saga/registry";
 import { functionDefaults, functionVpc, settings, walletEnvironment } from "./config";
 import { postgres, table, vpc } from "./storage";
 
 const pascal = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
 
 /**
- * One function per step, linked only to what it touches: wallet steps to Postgres (in the
- * VPC), status steps to the table (outside the VPC: no NAT needed).
+ * One function per step of core's registry, linked only to the store it touches: wallet steps
+ * to Postgres (in the VPC), status steps to the table (outside the VPC: no NAT needed).
  */
 export const stepFunctions = Object.fromEntries(
-  (Object.keys(SAGA_STEPS) as SagaStepKey[]).map((key) => {
+  STEP_NAMES.map((key) => {
     const step = SAGA_STEPS[key];
-    const wallet = step.touches === "wallet";
+    const wallet = step.store === "postgres";
     const fn = new sst.aws.Function(`Step${pascal(key)}`, {
       ...functionDefaults,
-      handler: `packages/functions/src/${step.handler}`,
+      handler: step.handler,
       description: step.description,
       timeout: "20 seconds",
       link: wallet ? [postgres] : [table],
@@ -26,7 +26,7 @@ export const stepFunctions = Object.fromEntries(
     });
     return [key, fn];
   }),
-) as Record<SagaStepKey, sst.aws.Function>;
+) as Record<StepName, sst.aws.Function>;
 
 const logGroup = new aws.cloudwatch.LogGroup("SagaLogs", {
   name: `/aws/vendedlogs/states/${$app.name}-${$app.stage}-saga`,
@@ -58,7 +58,7 @@ const sagaRole = new aws.iam.Role("SagaRole", {
 });
 
 const functionArns = $util.all(
-  Object.fromEntries(Object.entries(stepFunctions).map(([key, fn]) => [key, fn.arn])) as Record<SagaStepKey, $util.Output<string>>,
+  Object.fromEntries(Object.entries(stepFunctions).map(([key, fn]) => [key, fn.arn])) as Record<StepName, $util.Output<string>>,
 );
 
 /** The saga: core's ASL, built from the real function ARNs. */

@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { SAGA_STEPS } from "../packages/core/src/saga/steps.ts";
+import { handlerEntry, SAGA_STEPS, STEP_NAMES } from "../packages/core/src/saga/registry.ts";
 
 const RUNS = Number(process.env.BUNDLE_REPORT_RUNS ?? 15);
 const json = process.argv.includes("--json");
@@ -29,7 +29,6 @@ interface Target {
   floor?: FloorName;
 }
 
-const WALLET_STEPS = new Set(["debit", "credit", "reverseCredit", "refund"]);
 const floors: Record<FloorName, Target> = {
   dynamodb: {
     name: "floor: DynamoDB client + one command",
@@ -48,10 +47,11 @@ const handlers: Target[] = [
   { name: "api", entry: { file: "packages/functions/src/api/handler.ts" }, floor: "dynamodb" },
   { name: "migrate", entry: { file: "packages/functions/src/migrate.ts" }, floor: "postgres" },
   { name: "sweep", entry: { file: "packages/functions/src/sweep.ts" }, floor: "dynamodb" },
-  ...Object.entries(SAGA_STEPS).map(([key, step]) => ({
+  // A step's Lambda bundles its registry handler's file (the store's steps share one).
+  ...STEP_NAMES.map((key) => ({
     name: `step ${key}`,
-    entry: { file: `packages/functions/src/${step.handler.replace(/\.handler$/, ".ts")}` },
-    floor: (WALLET_STEPS.has(key) ? "postgres" : "dynamodb") as FloorName,
+    entry: { file: `${handlerEntry(key).file}.ts` },
+    floor: SAGA_STEPS[key].store,
   })),
 ];
 

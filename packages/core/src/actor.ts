@@ -1,6 +1,7 @@
 /**
  * Who is calling, for the duration of one request (terminal's request-context pattern),
- * and the authorization rules of the API — written once, here.
+ * and the authorization rules of the API — written once, here, and applied by core's
+ * operations themselves (access.ts, wallet/onboarding.ts), never by a route.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { AppError } from "./error.ts";
@@ -45,6 +46,17 @@ export namespace Actor {
       throw new AppError("forbidden", "FORBIDDEN", "You may only read your own wallet and transfers");
     }
     return actor;
+  }
+
+  /**
+   * Whose transfers a list shows: the user asked for, if the caller may read theirs; without one,
+   * everyone's for an operator (undefined) and the caller's own for a user.
+   */
+  export function readableUser(requested: string | undefined): string | undefined {
+    const actor = user();
+    const userId = requested ?? (actor.admin ? undefined : actor.userId);
+    if (userId) assertMayRead(userId);
+    return userId;
   }
 
   export function assertAdmin() {

@@ -8,14 +8,14 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TransferId } from "../src/transfer/info.ts";
 import { newTransferId } from "../src/transfer/create.ts";
-import { SagaInput } from "../src/saga/steps.ts";
+import { SagaInput } from "../src/saga/document.ts";
 import { TransactionId } from "../src/wallet/schema.ts";
 
 const core = resolve(import.meta.dirname, "../src");
 
 describe("client-safe modules", () => {
   it("bundle for a browser with nothing but zod and core's own pure modules", async () => {
-    for (const entry of ["transfer/info.ts", "wallet/schema.ts", "money.ts"]) {
+    for (const entry of ["transfer/info.ts", "wallet/schema.ts", "money.ts", "saga/registry.ts"]) {
       const result = await build({
         entryPoints: [join(core, entry)],
         bundle: true,

@@ -7,10 +7,10 @@
  * own durations, which only add to the total, are left out.
  */
 import { describe, expect, it } from "vitest";
-import { SAGA_STEPS, type SagaStepKey } from "../src/saga/steps.ts";
+import { STEP_NAMES, type StepName } from "../src/saga/registry.ts";
 import { buildSagaDefinition, TASK_STEP } from "../src/saga/definition.ts";
 
-const functions = Object.fromEntries(Object.keys(SAGA_STEPS).map((key) => [key, `arn:aws:lambda:eu-west-1:123456789012:function:${key}`])) as Record<SagaStepKey, string>;
+const functions = Object.fromEntries(STEP_NAMES.map((key) => [key, `arn:aws:lambda:eu-west-1:123456789012:function:${key}`])) as Record<StepName, string>;
 const OUTAGE_SECONDS = 60;
 const SAMPLES = 200_000;
 

@@ -3,7 +3,8 @@ import { createRequire } from "node:module";
 import { buildSagaDefinition, INVALID_EXECUTION_INPUT, State, TASK_STEP } from "../src/saga/definition.ts";
 import { BUSINESS_ERRORS } from "../src/saga/errors.ts";
 import { pipeSettings } from "../src/saga/pipe.ts";
-import { ExecutionInput, executionInput, SAGA_BATCH_SIZE, SAGA_STEPS, type SagaStepKey } from "../src/saga/steps.ts";
+import { ExecutionInput, executionInput, SAGA_BATCH_SIZE } from "../src/saga/document.ts";
+import { STEP_NAMES, type StepName } from "../src/saga/registry.ts";
 import { WalletError } from "../src/wallet/errors.ts";
 
 const aslValidator = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => {
@@ -12,8 +13,8 @@ const aslValidator = createRequire(import.meta.url)("asl-validator") as (definit
 };
 
 const functions = Object.fromEntries(
-  Object.keys(SAGA_STEPS).map((key) => [key, `arn:aws:lambda:eu-west-1:123456789012:function:saga-${key}`]),
-) as Record<SagaStepKey, string>;
+  STEP_NAMES.map((key) => [key, `arn:aws:lambda:eu-west-1:123456789012:function:saga-${key}`]),
+) as Record<StepName, string>;
 const definition = buildSagaDefinition({ functions });
 type Retrier = { ErrorEquals: string[]; MaxAttempts?: number; BackoffRate?: number; JitterStrategy?: string; IntervalSeconds?: number };
 type Catcher = { ErrorEquals: string[]; Next: string; ResultPath?: string };
@@ -31,7 +32,7 @@ describe("saga definition (ASL)", () => {
 
   it("invokes each step's own function", () => {
     for (const [stateName, step] of Object.entries(TASK_STEP)) {
-      expect(state(stateName).Resource).toBe(functions[step!]);
+      expect(state(stateName).Resource).toBe(functions[step]);
     }
   });
 

@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { buildSagaDefinition } from "../../core/src/saga/definition.ts";
 import { pipeSettings, sagaInputTemplate, transferInsertFilter } from "../../core/src/saga/pipe.ts";
-import { SAGA_STEPS, type SagaStepKey } from "../../core/src/saga/steps.ts";
+import { SAGA_STEPS, STEP_NAMES, type StepName } from "../../core/src/saga/registry.ts";
 import type { FunctionTarget, Registration } from "./evaluate.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -50,7 +50,7 @@ export const named = (ev: Evaluation, type: string, name: string) => {
 
 const LAMBDA = "aws:lambda/function:Function";
 const pascal = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
-export const stepFunctionId = (key: SagaStepKey) => `Step${pascal(key)}`;
+export const stepFunctionId = (key: StepName) => `Step${pascal(key)}`;
 
 /** Every SST function (by its component name) with its Lambda inputs, role policy and links. */
 export function functions(ev: Evaluation) {
@@ -100,13 +100,13 @@ export function vpcReachabilityViolations(ev: Evaluation): string[] {
 export function leastPrivilegeViolations(ev: Evaluation): string[] {
   const violations: string[] = [];
   const byId = new Map(functions(ev).map((fn) => [fn.id, fn]));
-  for (const key of Object.keys(SAGA_STEPS) as SagaStepKey[]) {
+  for (const key of STEP_NAMES) {
     const fn = byId.get(stepFunctionId(key));
     if (!fn) {
       violations.push(`${key}: no function`);
       continue;
     }
-    if (SAGA_STEPS[key].touches === "wallet") {
+    if (SAGA_STEPS[key].store === "postgres") {
       if (fn.actions.some((a) => a.startsWith("dynamodb:"))) violations.push(`${fn.id}: a wallet step may not touch DynamoDB`);
       if (fn.links.join() !== "Postgres") violations.push(`${fn.id}: links ${fn.links.join()} (expected Postgres only)`);
     } else {
@@ -146,11 +146,11 @@ export function pipeViolations(ev: Evaluation): string[] {
 /** Core's ASL builder, fed the real function ARNs and infra's task timeout. */
 export function expectedSagaDefinition(ev: Evaluation) {
   const functionsByStep = Object.fromEntries(
-    (Object.keys(SAGA_STEPS) as SagaStepKey[]).map((key) => {
+    STEP_NAMES.map((key) => {
       const name = named(ev, LAMBDA, `${stepFunctionId(key)}Function`).inputs.name;
       return [key, `arn:aws:lambda:us-east-1:123456789012:function:${name}`];
     }),
-  ) as Record<SagaStepKey, string>;
+  ) as Record<StepName, string>;
   return buildSagaDefinition({ functions: functionsByStep, taskTimeoutSeconds: ev.settings.sagaTaskTimeoutSeconds });
 }
 

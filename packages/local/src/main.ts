@@ -3,7 +3,7 @@ import { DEMO_OPERATOR, DEMO_PASSWORD, DEMO_USERS, startStack, type Stack } from
 import { createDevIssuer, DEV_KEY_FILE } from "./dev-issuer.ts";
 import { startDashboard, type Dashboard } from "./web.ts";
 import { assertPortFree, StartError } from "./engines.ts";
-import { DEFAULT_STUCK_AFTER_MINUTES } from "@ewallet/core/saga/steps";
+import { DEFAULT_STUCK_AFTER_MINUTES } from "@ewallet/core/saga/document";
 
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { buildSagaDefinition, TASK_STEP, type AslDefinition, type SagaDefinitionOptions, type StateName } from "@ewallet/core/saga/definition";
-import { ExecutionInput, type SagaStepKey } from "@ewallet/core/saga/steps";
+import { ExecutionInput } from "@ewallet/core/saga/document";
+import type { StepName } from "@ewallet/core/saga/registry";
 import type { ExecutionControl } from "@ewallet/core/saga/sweep";
 import type { ExecutionJournal } from "./execution-journal.ts";
 import { executionErrorName, LocalStateMachine } from "./step-functions.ts";
@@ -45,7 +46,7 @@ export interface ExecutionRecord {
 }
 
 export interface SagaRuntimeOptions {
-  handlers: Record<SagaStepKey, StepHandler>;
+  handlers: Record<StepName, StepHandler>;
   /** Multiply every retry wait by this (1 = as in the cloud: IntervalSeconds × BackoffRate^n, capped, full jitter). */
   retryScale?: number;
   definition?: Omit<SagaDefinitionOptions, "functions">;
@@ -73,7 +74,7 @@ export class SagaRuntime implements ExecutionControl {
   constructor(private readonly options: SagaRuntimeOptions) {
     const functions = Object.fromEntries(
       Object.keys(options.handlers).map((key) => [key, `arn:aws:lambda:local:000000000000:function:saga-${key}`]),
-    ) as Record<SagaStepKey, string>;
+    ) as Record<StepName, string>;
     this.definition = buildSagaDefinition({ ...options.definition, functions });
     this.machine = new LocalStateMachine(this.definition, { retryScale: options.retryScale });
   }
@@ -103,7 +104,7 @@ export class SagaRuntime implements ExecutionControl {
     return error;
   }
 
-  private bindTask(state: string, step: SagaStepKey) {
+  private bindTask(state: string, step: StepName) {
     const handler = this.options.handlers[step];
     return async (input: unknown) => {
       const transferId = (input as { saga?: { transferId?: string } })?.saga?.transferId;
@@ -162,7 +163,7 @@ export class SagaRuntime implements ExecutionControl {
 
   private run(executionId: string, input: unknown, redrive?: { record: ExecutionRecord; startAt: string }) {
     // StartExecution's own checks (input size) refuse the call before any execution exists.
-    const tasks = Object.fromEntries(Object.entries(TASK_STEP).map(([state, step]) => [state, this.bindTask(state, step!)]));
+    const tasks = Object.fromEntries(Object.entries(TASK_STEP).map(([state, step]) => [state, this.bindTask(state, step)]));
     const execution = this.machine.run(input, {
       tasks,
       startAt: redrive?.startAt,

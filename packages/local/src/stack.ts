@@ -12,12 +12,15 @@ import type { SagaRuntime, SagaRuntimeOptions } from "./saga-runtime.ts";
 import type { StreamPipe } from "./stream-pipe.ts";
 import { createDevIssuer, type DevIssuer, type DevUser } from "./dev-issuer.ts";
 import { answerClientErrorsAsJson } from "./http-errors.ts";
+import { resourceEnvironment } from "./resource-environment.ts";
 
 import { DEMO_BALANCE, DEMO_OPERATOR, DEMO_USERS, demoDepositKey } from "@ewallet/core/demo";
 // The demo users are core's (the cloud seeds the same ones); offline the operator also signs in to the dashboard.
 export { DEMO_BALANCE, DEMO_OPERATOR, DEMO_USERS };
 /** Every offline demo user's password for the development issuer's sign-in (never a cloud password). */
 export const DEMO_PASSWORD = "demo-password";
+
+export { resourceEnvironment };
 
 export type Log = (line: Record<string, unknown>) => void;
 
@@ -58,19 +61,6 @@ export interface Runtime {
   /** Resolves once every written transfer has been picked up and every saga has finished. */
   quiesce(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** Environment in which handlers find their resources exactly as on Lambda. */
-export function resourceEnvironment(input: { dynamoEndpoint: string; postgres: PostgresInfo; tableName: string }) {
-  return {
-    SST_RESOURCE_Postgres: JSON.stringify(input.postgres),
-    SST_RESOURCE_Transfers: JSON.stringify({ name: input.tableName }),
-    AWS_ENDPOINT_URL_DYNAMODB: input.dynamoEndpoint,
-    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: input.dynamoEndpoint,
-    AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-  };
 }
 
 /**

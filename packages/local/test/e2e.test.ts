@@ -101,7 +101,7 @@ describe("transfers end to end", () => {
     for (const body of bad) {
       const response = await api.createTransfer(body);
       expect(response.status, JSON.stringify(body)).toBe(400);
-      expect(response.body.error.code).toBe("VALIDATION_FAILED");
+      expect(response.body.error.code).toBe("INVALID_TRANSFER_REQUEST");
       expect(response.body.error.fields.length).toBeGreaterThan(0);
     }
     const malformed = await api.call("POST", "/transfers", { body: "{not json", headers: { "idempotency-key": "k-malformed" } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pipeSettings, sagaInputTemplate, transferInsertFilter } from "@ewallet/core/saga/pipe";
-import { ExecutionInput, SagaInput } from "@ewallet/core/saga/steps";
+import { ExecutionInput, SagaInput } from "@ewallet/core/saga/document";
 import type { _Record } from "@aws-sdk/client-dynamodb-streams";
 import { matchesPattern, pipesDynamoDBEvent, renderInputTemplate, renderTargetInput } from "../src/pipe-emulation.ts";
 

@@ -25,7 +25,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { INVALID_EXECUTION_INPUT, State } from "@ewallet/core/saga/definition";
 import { pipeSettings } from "@ewallet/core/saga/pipe";
-import { ExecutionInput } from "@ewallet/core/saga/steps";
+import { ExecutionInput } from "@ewallet/core/saga/document";
 import { DEMO_USERS, startRuntime, type Runtime } from "../src/stack.ts";
 import { apiClient } from "./api-client.ts";
 

@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { randomUUID } from "node:crypto";
 import { stepHandlers } from "@ewallet/functions/steps/index";
 import { BUSINESS_ERRORS, DUPLICATE_START_ERRORS, ALREADY_SUCCEEDED_ERRORS } from "@ewallet/core/saga/errors";
-import type { SagaStepKey } from "@ewallet/core/saga/steps";
+import type { StepName } from "@ewallet/core/saga/registry";
 import { TASK_STEP } from "@ewallet/core/saga/definition";
 import { Transfer } from "@ewallet/core/transfer/transfer";
 import { Wallet } from "@ewallet/core/wallet/wallet";
@@ -34,19 +34,9 @@ class Execution {
   ) {}
 }
 
-// Which step each task state invokes: core's own table (the definition the runtime runs).
-const STEP_OF: Partial<Record<string, SagaStepKey>> = TASK_STEP;
-const RESULT_PATH: Record<string, string> = {
-  StartTransfer: "started",
-  DebitSender: "debit",
-  CreditReceiver: "credit",
-  CompleteTransfer: "completed",
-  BeginCompensation: "compensation",
-  ReverseCredit: "reverse",
-  RefundSender: "refund",
-  FailTransfer: "failed",
-  FlagForAttention: "flagged",
-};
+// Which step each task state invokes: core's own table (the definition the runtime runs); each
+// task's result goes into the document under its step's name.
+const STEP_OF: Record<string, StepName> = TASK_STEP;
 const NEXT: Record<string, string> = {
   StartTransfer: "DebitSender",
   DebitSender: "CreditReceiver",
@@ -73,11 +63,11 @@ function caught(state: string, name: string): { next: string; path: string } {
 }
 
 interface Invocation {
-  step: SagaStepKey;
+  step: StepName;
   event: unknown;
 }
 
-async function invoke(step: SagaStepKey, event: unknown) {
+async function invoke(step: StepName, event: unknown) {
   return stepHandlers[step](JSON.parse(JSON.stringify(event)));
 }
 
@@ -102,7 +92,7 @@ async function advance(execution: Execution, fault: Fault, past: Invocation[]) {
     }
   }
   if (!error) {
-    execution.doc = { ...execution.doc, [RESULT_PATH[state]!]: JSON.parse(JSON.stringify(output ?? null)) };
+    execution.doc = { ...execution.doc, [step]: JSON.parse(JSON.stringify(output ?? null)) };
     execution.state = NEXT[state]!;
     execution.attempts = 0;
   } else if (!BUSINESS_ERRORS.includes(error.name) && ++execution.attempts < ATTEMPTS) {

@@ -7,6 +7,7 @@
 import { inject } from "vitest";
 import postgres from "postgres";
 import { randomBytes } from "node:crypto";
+import { resourceEnvironment } from "../src/resource-environment.ts";
 
 const engines = inject("engines");
 const suffix = randomBytes(6).toString("hex");
@@ -16,15 +17,7 @@ const admin = postgres({ ...engines.postgres, max: 1, onnotice: () => {} });
 await admin.unsafe(`create database ${database}`);
 await admin.end();
 
-Object.assign(process.env, {
-  SST_RESOURCE_Postgres: JSON.stringify({ ...engines.postgres, database }),
-  SST_RESOURCE_Transfers: JSON.stringify({ name: `transfers_${suffix}` }),
-  AWS_ENDPOINT_URL_DYNAMODB: engines.dynamoEndpoint,
-  AWS_ENDPOINT_URL_DYNAMODB_STREAMS: engines.dynamoEndpoint,
-  AWS_REGION: "us-east-1",
-  AWS_ACCESS_KEY_ID: "local",
-  AWS_SECRET_ACCESS_KEY: "local",
-});
+Object.assign(process.env, resourceEnvironment({ dynamoEndpoint: engines.dynamoEndpoint, postgres: { ...engines.postgres, database }, tableName: `transfers_${suffix}` }));
 
 // wallet: apply the SQL migrations to this file's database (a short-lived client, so no pool outlives setup).
 {

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AslDefinition } from "@ewallet/core/saga/definition";
 import { State } from "@ewallet/core/saga/definition";
-import type { SagaStepKey } from "@ewallet/core/saga/steps";
+import type { StepName } from "@ewallet/core/saga/registry";
 import { SagaRuntime } from "../src/saga-runtime.ts";
 import { checkExecutionInput, executionErrorName, LocalStateMachine, PAYLOAD_LIMIT_BYTES, type TaskHandler } from "../src/step-functions.ts";
 
@@ -50,7 +50,7 @@ function stepStandIns(debit: () => void = () => {}) {
     reverseCredit: ok,
     refund: ok,
     fail: ok,
-  } as Record<SagaStepKey, (event: unknown) => Promise<unknown>>;
+  } as Record<StepName, (event: unknown) => Promise<unknown>>;
 }
 
 describe("retry waits (issue 14, finding 1)", () => {

@@ -1,3 +1,4 @@
+import { SAGA_STEPS, stepOfHistory, type StepSpec } from "@ewallet/core/saga/registry";
 import type { Api } from "./api.ts";
 import { ApiError } from "./api.ts";
 import { clockTime, dateTime, offset, shortId } from "./format.ts";
@@ -6,38 +7,27 @@ import { remember } from "./seen.ts";
 import { isInFlight, type HistoryEntry, type LedgerEntry, type TransferDetail } from "./types.ts";
 import { Empty, ErrorNote, LiveDot, Money, Parties, StatusBadge } from "./ui.tsx";
 
-const COMPENSATIONS: ReadonlySet<HistoryEntry["step"]> = new Set(["compensate", "reverseCredit", "refund"]);
+/** The saga step a history entry names (core's registry), with its label. */
+function sagaStep(entry: HistoryEntry): StepSpec | undefined {
+  const name = stepOfHistory(entry.step);
+  return name ? SAGA_STEPS[name] : undefined;
+}
+const isCompensation = (entry: HistoryEntry) => sagaStep(entry)?.compensation === true;
 
 function stepLabel(entry: HistoryEntry, t: TransferDetail): string {
-  switch (entry.step) {
-    case "created":
-      return "Transfer accepted";
-    case "process":
-      return "Saga started";
-    case "debit":
-      return `Debit sender · ${t.senderUserId}`;
-    case "credit":
-      return `Credit receiver · ${t.receiverUserId}`;
-    case "complete":
-      return "Completed";
-    case "compensate":
-      return "Compensation begins";
-    case "reverseCredit":
-      return `Reverse credit · ${t.receiverUserId}`;
-    case "refund":
-      return `Refund sender · ${t.senderUserId}`;
-    case "fail":
-      return entry.outcome === "requires attention" ? "Stopped: needs a person" : "Transfer failed";
-    default:
-      return entry.step;
-  }
+  if (entry.step === "created") return "Transfer accepted";
+  if (entry.step === "fail" && entry.outcome === "requires attention") return "Stopped: needs a person";
+  const step = sagaStep(entry);
+  if (!step) return entry.step;
+  if (!step.party) return step.label;
+  return `${step.label} · ${step.party === "sender" ? t.senderUserId : t.receiverUserId}`;
 }
 
 function tone(entry: HistoryEntry): "ok" | "info" | "bad" | "warn" | "muted" {
   switch (entry.outcome) {
     case "applied":
     case "succeeded":
-      return COMPENSATIONS.has(entry.step) ? "warn" : "ok";
+      return isCompensation(entry) ? "warn" : "ok";
     case "error":
     case "failed":
       return "bad";
@@ -55,7 +45,7 @@ function Timeline({ transfer }: { transfer: TransferDetail }) {
   return (
     <ol className="timeline" data-testid="timeline">
       {transfer.history.map((entry, i) => {
-        const compensation = COMPENSATIONS.has(entry.step);
+        const compensation = isCompensation(entry);
         return (
           <li key={`${entry.step}-${entry.at}-${i}`} className={`tl-item tone-${tone(entry)} ${compensation ? "compensation" : ""}`} data-step={entry.step} data-outcome={entry.outcome}>
             <span className="tl-dot" aria-hidden />

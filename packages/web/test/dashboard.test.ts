@@ -260,7 +260,7 @@ describe.skipIf(!hasChromium)(title, { timeout: 120_000 }, () => {
     await form.locator('input[name="amount"]').fill("12.345");
     await form.getByTestId("submit-transfer").click();
     await form.getByTestId("form-error").waitFor();
-    expect(await form.getByTestId("form-error").textContent()).toContain("VALIDATION_FAILED");
+    expect(await form.getByTestId("form-error").textContent()).toContain("INVALID_TRANSFER_REQUEST");
     expect(await form.getByTestId("error-amount").textContent()).toMatch(/decimal/);
     expect(await form.getByTestId("error-receiverUserId").textContent()).toMatch(/differ/);
     await shot("form-error");

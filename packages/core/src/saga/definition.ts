@@ -14,7 +14,8 @@
  * CREDIT), so routing every failure after the debit through the whole chain is safe.
  */
 import { BUSINESS_ERRORS, DUPLICATE_START_ERRORS, ALREADY_SUCCEEDED_ERRORS } from "./errors.ts";
-import { SAGA_BATCH_SIZE, SAGA_STEPS, type SagaStepKey } from "./steps.ts";
+import { SAGA_BATCH_SIZE } from "./document.ts";
+import { SAGA_STEPS, STEP_NAMES, type StepName } from "./registry.ts";
 
 export interface RetryPolicy {
   intervalSeconds: number;
@@ -25,7 +26,7 @@ export interface RetryPolicy {
 
 export interface SagaDefinitionOptions {
   /** Lambda ARN (cloud) or any stable name (offline) for each step. */
-  functions: Record<SagaStepKey, string>;
+  functions: Record<StepName, string>;
   /** Forward steps: transient failures retried with exponential backoff and full jitter. */
   retry?: Partial<RetryPolicy>;
   /** Compensations and final status writes: retried longer, they must not give up easily. */
@@ -42,19 +43,16 @@ export const DEFAULT_RETRY: RetryPolicy = { intervalSeconds: 1, backoffRate: 2, 
 export const DEFAULT_COMPENSATION_RETRY: RetryPolicy = { intervalSeconds: 1, backoffRate: 2, maxAttempts: 15, maxDelaySeconds: 60 };
 export const DEFAULT_TASK_TIMEOUT_SECONDS = 60;
 
-/** State names, exported so tests and the offline stack refer to them symbolically. */
+type StepState = (typeof SAGA_STEPS)[StepName]["state"];
+const stepStates = Object.fromEntries(STEP_NAMES.map((name) => [SAGA_STEPS[name].state, SAGA_STEPS[name].state])) as { [S in StepState]: S };
+
+/** State names, exported so tests and the offline stack refer to them symbolically; a step's own state is the registry's. */
 export const State = {
+  ...stepStates,
   ReadBatch: "ReadBatch",
   OneTransfer: "OneTransfer",
   InvalidInput: "InvalidInput",
-  StartTransfer: "StartTransfer",
-  DebitSender: "DebitSender",
-  CreditReceiver: "CreditReceiver",
-  CompleteTransfer: "CompleteTransfer",
-  BeginCompensation: "BeginCompensation",
-  ReverseCredit: "ReverseCredit",
-  RefundSender: "RefundSender",
-  FailTransfer: "FailTransfer",
+  /** The fail step again, with `attention`: a compensation could not be applied. */
   FlagForAttention: "FlagForAttention",
   Done: "Done",
   Duplicate: "Duplicate",
@@ -66,18 +64,12 @@ export type StateName = (typeof State)[keyof typeof State];
 /** The Fail state's error when the execution input is not a batch of exactly one transfer. */
 export const INVALID_EXECUTION_INPUT = "INVALID_EXECUTION_INPUT";
 
-/** Which step function each task state invokes. */
-export const TASK_STEP: Partial<Record<StateName, SagaStepKey>> = {
-  StartTransfer: "start",
-  DebitSender: "debit",
-  CreditReceiver: "credit",
-  CompleteTransfer: "complete",
-  BeginCompensation: "compensate",
-  ReverseCredit: "reverseCredit",
-  RefundSender: "refund",
-  FailTransfer: "fail",
-  FlagForAttention: "fail",
-};
+export type TaskState = StepState | typeof State.FlagForAttention;
+/** Which step each task state invokes: every step at its own state, and the fail step once more to flag for attention. */
+export const TASK_STEP = {
+  ...(Object.fromEntries(STEP_NAMES.map((name) => [SAGA_STEPS[name].state, name])) as Record<StepState, StepName>),
+  [State.FlagForAttention]: "fail",
+} satisfies Record<TaskState, StepName>;
 
 export type AslDefinition = {
   Comment: string;
@@ -108,8 +100,9 @@ export function buildSagaDefinition(options: SagaDefinitionOptions): AslDefiniti
   const compensationRetry = retriers({ ...DEFAULT_COMPENSATION_RETRY, ...options.compensationRetry });
   const timeout = options.taskTimeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS;
 
-  const task = (state: StateName, extra: { attention?: boolean } = {}) => {
-    const step = TASK_STEP[state]!;
+  // Every task leaves its result in the document under its step's name.
+  const task = (state: TaskState, extra: { attention?: boolean } = {}) => {
+    const step = TASK_STEP[state];
     return {
       Type: "Task",
       Comment: SAGA_STEPS[step].description,
@@ -117,6 +110,7 @@ export function buildSagaDefinition(options: SagaDefinitionOptions): AslDefiniti
       // Every step receives the whole saga document plus the execution id (the owner of the transfer).
       Parameters: { "saga.$": "$", "executionId.$": "$$.Execution.Id", ...(extra.attention ? { attention: true } : {}) },
       TimeoutSeconds: timeout,
+      ResultPath: `$.${step}`,
     };
   };
   const caught = (errors: readonly string[], next: StateName, resultPath = "$.error") => ({
@@ -131,7 +125,7 @@ export function buildSagaDefinition(options: SagaDefinitionOptions): AslDefiniti
     // A saga that runs longer than this is stuck; the sweep finds it (status still PROCESSING).
     TimeoutSeconds: 3600,
     States: {
-      // The input is ExecutionInput (steps.ts): the pipe's batch, a JSON array even of one; the sweep sends the same.
+      // The input is ExecutionInput (document.ts): the pipe's batch, a JSON array even of one; the sweep sends the same.
       [State.ReadBatch]: {
         Type: "Pass",
         Comment: "The pipe delivers a batch (a JSON array, even of one): count it and take the transfer.",
@@ -153,14 +147,12 @@ export function buildSagaDefinition(options: SagaDefinitionOptions): AslDefiniti
       },
       [State.StartTransfer]: {
         ...task(State.StartTransfer),
-        ResultPath: "$.started",
         Retry: retry,
         Catch: [caught(DUPLICATE_START_ERRORS, State.Duplicate), caught(["States.ALL"], State.FailTransfer)],
         Next: State.DebitSender,
       },
       [State.DebitSender]: {
         ...task(State.DebitSender),
-        ResultPath: "$.debit",
         Retry: retry,
         Catch: [
           // Refused by a business rule: no money moved, nothing to compensate.
@@ -172,21 +164,18 @@ export function buildSagaDefinition(options: SagaDefinitionOptions): AslDefiniti
       },
       [State.CreditReceiver]: {
         ...task(State.CreditReceiver),
-        ResultPath: "$.credit",
         Retry: retry,
         Catch: [caught(["States.ALL"], State.BeginCompensation)],
         Next: State.CompleteTransfer,
       },
       [State.CompleteTransfer]: {
         ...task(State.CompleteTransfer),
-        ResultPath: "$.completed",
         Retry: retry,
         Catch: [caught(["States.ALL"], State.BeginCompensation)],
         Next: State.Done,
       },
       [State.BeginCompensation]: {
         ...task(State.BeginCompensation),
-        ResultPath: "$.compensation",
         Retry: compensationRetry,
         Catch: [
           // CompleteTransfer did commit before failing: the transfer succeeded, nothing to undo.
@@ -197,7 +186,6 @@ export function buildSagaDefinition(options: SagaDefinitionOptions): AslDefiniti
       },
       [State.ReverseCredit]: {
         ...task(State.ReverseCredit),
-        ResultPath: "$.reverse",
         Retry: compensationRetry,
         // Never refund the sender while the receiver keeps the credit: that would create money.
         Catch: [caught(["States.ALL"], State.FlagForAttention, "$.compensationError")],
@@ -205,20 +193,17 @@ export function buildSagaDefinition(options: SagaDefinitionOptions): AslDefiniti
       },
       [State.RefundSender]: {
         ...task(State.RefundSender),
-        ResultPath: "$.refund",
         Retry: compensationRetry,
         Catch: [caught(["States.ALL"], State.FlagForAttention, "$.compensationError")],
         Next: State.FailTransfer,
       },
       [State.FailTransfer]: {
         ...task(State.FailTransfer),
-        ResultPath: "$.failed",
         Retry: compensationRetry,
         Next: State.TransferFailed,
       },
       [State.FlagForAttention]: {
         ...task(State.FlagForAttention, { attention: true }),
-        ResultPath: "$.flagged",
         Retry: compensationRetry,
         Next: State.NeedsAttention,
       },

@@ -4,7 +4,7 @@
  * (infra/saga.ts) and the offline poller (packages/local) both use these values.
  */
 import { ENTITY_ATTRIBUTE, TRANSFER_ENTITY } from "../transfer/table.ts";
-import { SAGA_BATCH_SIZE } from "./steps.ts";
+import { SAGA_BATCH_SIZE } from "./document.ts";
 
 /** Only the INSERT of a transfer item starts a saga: not its updates, not idempotency items. */
 export const transferInsertFilter = {
@@ -15,7 +15,7 @@ export const transferInsertFilter = {
 /**
  * Pipes' input template syntax: `<$.path>` placeholders, quoted where the value is a string. Pipes
  * applies it to each record of the batch, and the target receives the array of the results
- * (`ExecutionInput` in steps.ts: what the state machine accepts).
+ * (`ExecutionInput` in document.ts: what the state machine accepts).
  */
 export const sagaInputTemplate = JSON.stringify({
   transferId: "<$.dynamodb.NewImage.transferId.S>",

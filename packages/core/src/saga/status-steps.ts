@@ -4,16 +4,17 @@
  */
 import type { HistoryEntry, HistoryStep } from "../transfer/info.ts";
 import { Transfer } from "../transfer/transfer.ts";
+import { historyName } from "./registry.ts";
 import { describeError, now, step } from "./step.ts";
-import type { SagaDocument, StatusStepResult, WalletStepResult } from "./steps.ts";
+import type { SagaDocument, StatusStepResult, WalletStepResult } from "./document.ts";
 
 /** The step that failed, judged from which results the document holds. */
 function failedStep(saga: SagaDocument, during: "forward" | "compensation"): HistoryStep {
   if (during === "compensation") {
-    if (!saga.compensation) return "compensate";
-    return saga.reverse ? "refund" : "reverseCredit";
+    if (!saga.compensate) return "compensate";
+    return saga.reverseCredit ? "refund" : "reverseCredit";
   }
-  if (!saga.started) return "process";
+  if (!saga.start) return historyName("start");
   if (!saga.debit) return "debit";
   if (!saga.credit) return "credit";
   return "complete";
@@ -37,7 +38,7 @@ export namespace StatusSteps {
     await Transfer.start({
       transferId: saga.transferId,
       executionId,
-      history: [{ step: "process", outcome: "started", at }],
+      history: [{ step: historyName("start"), outcome: "started", at }],
     });
     return { status: "PROCESSING", at };
   });
@@ -76,8 +77,8 @@ export namespace StatusSteps {
     const { reason, message } = describeError(saga.error);
     const at = now();
     // Entries already written by the compensation fence are not repeated.
-    const before = saga.compensation
-      ? [...walletEntry("reverseCredit", saga.reverse), ...walletEntry("refund", saga.refund)]
+    const before = saga.compensate
+      ? [...walletEntry("reverseCredit", saga.reverseCredit), ...walletEntry("refund", saga.refund)]
       : [...walletEntry("debit", saga.debit), ...walletEntry("credit", saga.credit), ...errorEntry(saga, "forward")];
     if (attention) {
       const problem = describeError(saga.compensationError);

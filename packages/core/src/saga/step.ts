@@ -6,7 +6,8 @@
 import { AppError } from "../error.ts";
 import { Log } from "../log.ts";
 import { BUSINESS_ERRORS, INVALID_STEP_INPUT } from "./errors.ts";
-import { StepEvent, type CaughtError, type SagaStepKey } from "./steps.ts";
+import { StepEvent, type CaughtError } from "./document.ts";
+import type { StepName } from "./registry.ts";
 
 function parse(event: unknown): StepEvent {
   const parsed = StepEvent.safeParse(event);
@@ -23,7 +24,7 @@ function parse(event: unknown): StepEvent {
  * every log line. Refusals by a business rule are expected outcomes (info); anything else
  * will be retried by the state machine and is worth a look (warn).
  */
-export function step<R>(name: SagaStepKey, body: (event: StepEvent) => Promise<R>) {
+export function step<R>(name: StepName, body: (event: StepEvent) => Promise<R>) {
   return (raw: unknown): Promise<R> => {
     const event = parse(raw);
     const fields = { transferId: event.saga.transferId, step: name, executionId: event.executionId };

@@ -9,8 +9,8 @@
  */
 import { Log } from "../log.ts";
 import { Transfer } from "../transfer/transfer.ts";
-import { executionInput, type ExecutionInput } from "./steps.ts";
-export { DEFAULT_STUCK_AFTER_MINUTES } from "./steps.ts";
+import { executionInput, type ExecutionInput } from "./document.ts";
+export { DEFAULT_STUCK_AFTER_MINUTES } from "./document.ts";
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED" | "PENDING_REDRIVE";
 

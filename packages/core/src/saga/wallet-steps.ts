@@ -3,7 +3,7 @@
  */
 import { Wallet } from "../wallet/wallet.ts";
 import { now, step } from "./step.ts";
-import type { WalletStepResult } from "./steps.ts";
+import type { WalletStepResult } from "./document.ts";
 
 async function walletStep(run: () => Promise<Wallet.Outcome>): Promise<WalletStepResult> {
   const outcome = await run();

@@ -8,6 +8,7 @@ import { Amount } from "../money.ts";
 import { UserId } from "../user.ts";
 import { AccountDetail, AccountsResponse, LedgerEntry } from "../wallet/schema.ts";
 import { TransferError } from "./errors.ts";
+import { STEP_HISTORY_NAMES } from "../saga/registry.ts";
 import { WalletError } from "../wallet/errors.ts";
 
 export { TransferError, WalletError, AccountDetail, AccountsResponse };
@@ -34,7 +35,7 @@ export const LIST_LIMIT_DEFAULT = 25;
 export const LIST_LIMIT_MAX = 100;
 
 /** The saga's steps as a transfer's history names them (`created` is the create, `sweep` the operator's sweep). */
-export const HISTORY_STEPS = ["created", "process", "debit", "credit", "complete", "compensate", "reverseCredit", "refund", "fail", "sweep"] as const;
+export const HISTORY_STEPS = ["created", ...STEP_HISTORY_NAMES, "sweep"] as const;
 export const HistoryStep = z.enum(HISTORY_STEPS);
 export type HistoryStep = z.infer<typeof HistoryStep>;
 

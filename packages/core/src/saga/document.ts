@@ -1,28 +1,13 @@
 /**
- * The contract of each saga step: what it is for, what it touches (for least-privilege
- * links in infra), and the zod schemas of the document the state machine passes along.
- * No engine is imported here, so infra can use this module cheaply.
+ * The document the state machine passes along, as zod schemas: the execution input, what
+ * each step leaves in it (under the step's own name, registry.ts), and what every task
+ * receives. No engine is imported here, so infra can use this module cheaply.
  */
 import * as z from "../util/zod.ts";
 import { Amount } from "../money.ts";
 import { UserId } from "../user.ts";
+import { SAGA_STEPS, STEP_NAMES, type StepName } from "./registry.ts";
 import { TransferId } from "../transfer/info.ts";
-
-export type SagaStepKey = "start" | "debit" | "credit" | "complete" | "compensate" | "reverseCredit" | "refund" | "fail";
-
-export const SAGA_STEPS: Record<
-  SagaStepKey,
-  { description: string; touches: "transfers" | "wallet"; handler: string }
-> = {
-  start: { description: "PENDING → PROCESSING, owned by this execution", touches: "transfers", handler: "steps/start.handler" },
-  debit: { description: "Debit the sender (inbox DEBIT#id)", touches: "wallet", handler: "steps/debit.handler" },
-  credit: { description: "Credit the receiver (inbox CREDIT#id)", touches: "wallet", handler: "steps/credit.handler" },
-  complete: { description: "PROCESSING → SUCCEEDED unless compensation began", touches: "transfers", handler: "steps/complete.handler" },
-  compensate: { description: "Fence: no SUCCEEDED after this; records the failure", touches: "transfers", handler: "steps/compensate.handler" },
-  reverseCredit: { description: "Undo the receiver's credit if it happened (inbox REVERSE#id)", touches: "wallet", handler: "steps/reverse-credit.handler" },
-  refund: { description: "Undo the sender's debit if it happened (inbox REFUND#id)", touches: "wallet", handler: "steps/refund.handler" },
-  fail: { description: "→ FAILED (or REQUIRES_ATTENTION when a compensation failed)", touches: "transfers", handler: "steps/fail.handler" },
-};
 
 /** A transfer not updated for this long while PENDING or PROCESSING is stuck (the sweep's threshold). */
 export const DEFAULT_STUCK_AFTER_MINUTES = 15;
@@ -75,15 +60,15 @@ export type StatusStepResult = z.infer<typeof StatusStepResult>;
 export const CaughtError = z.object({ Error: z.string(), Cause: z.optional(z.unknown()) });
 export type CaughtError = z.infer<typeof CaughtError>;
 
+type ResultOf<K extends StepName> = (typeof SAGA_STEPS)[K]["store"] extends "postgres" ? typeof WalletStepResult : typeof StatusStepResult;
+/** Each task's ResultPath is its step's name: a wallet step leaves a WalletStepResult, a status step a StatusStepResult. */
+const stepResults = Object.fromEntries(
+  STEP_NAMES.map((name) => [name, z.optional(SAGA_STEPS[name].store === "postgres" ? WalletStepResult : StatusStepResult)]),
+) as { [K in StepName]: z.ZodMiniOptional<ResultOf<K>> };
+
 /** The document the state machine accumulates (each task's ResultPath adds one key). */
 export const SagaDocument = z.extend(SagaInput, {
-  started: z.optional(StatusStepResult),
-  debit: z.optional(WalletStepResult),
-  credit: z.optional(WalletStepResult),
-  completed: z.optional(StatusStepResult),
-  compensation: z.optional(StatusStepResult),
-  reverse: z.optional(WalletStepResult),
-  refund: z.optional(WalletStepResult),
+  ...stepResults,
   error: z.optional(CaughtError),
   compensationError: z.optional(CaughtError),
 });

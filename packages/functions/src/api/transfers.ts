@@ -1,0 +1,74 @@
+/**
+ * /transfers: create one (idempotent per Idempotency-Key), read one, list them. Core's
+ * TransferAccess applies the caller's rules and validates what only it knows (the create
+ * body, a transfer id); the routes describe them and shape the answers.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { TransferAccess } from "@ewallet/core/access";
+import { UserId } from "@ewallet/core/user";
+import { CreatedTransfer, CreateInput, LIST_LIMIT_MAX, TransferDetail, TransferId, TransferPage, TransferStatus, createdView } from "@ewallet/core/transfer/info";
+import { errorResponses, idempotencyKeyHeader, router, validatedByCore } from "./common.ts";
+
+const create = createRoute({
+  method: "post",
+  path: "/",
+  summary: "Create a transfer (idempotent per Idempotency-Key)",
+  request: {
+    headers: idempotencyKeyHeader("caller"),
+    body: { required: true, content: { "application/json": { schema: CreateInput } } },
+  },
+  responses: {
+    201: {
+      description: "Created (or the original response replayed, with header Idempotent-Replayed: true)",
+      content: { "application/json": { schema: z.object(CreatedTransfer.shape) } },
+    },
+    ...errorResponses,
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/{transferId}",
+  summary: "A transfer with its status and step history",
+  request: { params: z.object({ transferId: TransferId }) },
+  responses: {
+    200: {
+      description: "The transfer and the ledger entries its saga wrote",
+      content: { "application/json": { schema: z.object(TransferDetail.shape) } },
+    },
+    ...errorResponses,
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Transfers newest first, by user (sent and received) or across everyone",
+  request: {
+    query: z.object({
+      user: z.optional(UserId),
+      status: z.optional(TransferStatus),
+      cursor: z.string().max(2048).optional(),
+      limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).optional(),
+    }),
+  },
+  responses: {
+    200: { description: "One page", content: { "application/json": { schema: z.object(TransferPage.shape) } } },
+    ...errorResponses,
+  },
+});
+
+export namespace TransfersApi {
+  export const route = router();
+
+  // The body and the id are core's to judge: INVALID_TRANSFER_REQUEST for a bad body, 404 for an id that is none.
+  validatedByCore(route, create, async (c, { body }) => {
+    const { transfer, replayed } = await TransferAccess.create({ idempotencyKey: c.req.header("idempotency-key"), request: body });
+    if (replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(createdView(transfer), 201);
+  });
+
+  validatedByCore(route, get, async (c) => c.json(await TransferAccess.get(c.req.param("transferId") ?? ""), 200));
+
+  route.openapi(list, async (c) => c.json(await TransferAccess.list(c.req.valid("query")), 200));
+}

@@ -1,3 +1,0 @@
-import { WalletSteps } from "@ewallet/core/saga/wallet-steps";
-
-export const handler = WalletSteps.refund;

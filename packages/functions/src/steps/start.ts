@@ -1,3 +1,0 @@
-import { StatusSteps } from "@ewallet/core/saga/status-steps";
-
-export const handler = StatusSteps.start;
