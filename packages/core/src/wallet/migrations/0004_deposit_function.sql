@@ -53,15 +53,11 @@ begin
   values (v_key, 'DEPOSIT', p_reference, v_account.id, p_amount, 'applied')
   on conflict (transaction_id) do nothing;
   if not found then
-    -- Committed meanwhile without contending for our lock (another account's deposit): read it.
-    select p.account_id as prior_account_id, p.outcome as prior_outcome, p.amount as prior_amount into v_seen
-    from wallet.inbox p where p.transaction_id = v_key;
-    if v_seen.prior_account_id is distinct from v_account.id or v_seen.prior_amount <> p_amount then
-      return query select 'mismatch', null::text, null::numeric, null::numeric, null::numeric;
-    else
-      return query select 'replayed', v_seen.prior_outcome, v_seen.prior_amount, null::numeric, v_account.balance;
-    end if;
-    return;
+    -- Cannot happen: only deposits write DEPOSIT# keys, each holds the treasury's row lock here, and
+    -- the snapshot above was taken after that lock, so a committed one was answered there. Were it to
+    -- happen, nothing is recorded (the transaction rolls back) and the caller sees an error.
+    raise exception 'wallet.deposit: % was recorded by a transaction that did not hold the treasury lock', v_key
+      using errcode = 'internal_error';
   end if;
   update wallet.account a set balance = a.balance + p_amount where a.id = v_account.id
   returning a.balance into v_balance_after;
