@@ -104,7 +104,8 @@ async function createOne(i: number) {
         keys.set(key, transferId);
         return;
       }
-      if (response.status !== 503) {
+      // 503 (a store unavailable) and 408 (the request not read in time) both say: send it again.
+      if (response.status !== 503 && response.status !== 408) {
         violations.push(`POST ${key}: ${response.status} ${await response.text()}`);
         return;
       }

@@ -13,6 +13,15 @@ const REFUSALS: Record<string, { status: number; reason: string; code: string; m
     code: "HEADERS_TOO_LARGE",
     message: "The request headers are too large (an Authorization header holds one bearer token)",
   },
+  // Node's headersTimeout / requestTimeout: the request was not read in time. Under a backlog that is
+  // the server's own slowness, so the answer says to retry, as Node's own 408 means; answered 400,
+  // a retry of an accepted POST looked refused (found by the soak).
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    reason: "Request Timeout",
+    code: "REQUEST_TIMEOUT",
+    message: "The request was not read in time; send it again (with the same Idempotency-Key)",
+  },
 };
 const MALFORMED = { status: 400, reason: "Bad Request", code: "BAD_REQUEST", message: "The request could not be read" };
 
