@@ -11,6 +11,7 @@ import { AppError, isAppError } from "../error.ts";
 import { IdempotencyKey } from "../idempotency.ts";
 import { Amount } from "../money.ts";
 import { TransferError } from "../transfer/errors.ts";
+import { ApiErrorCode } from "../transfer/info.ts";
 import { UserId } from "../user.ts";
 import { parse } from "../util/fn.ts";
 import { Wallet, WalletError } from "./wallet.ts";
@@ -49,7 +50,7 @@ export namespace Onboarding {
   export async function deposit(input: { idempotencyKey: string | undefined; userId: string; request: unknown }) {
     const operator = Actor.assertAdmin();
     if (input.idempotencyKey === undefined) {
-      throw new AppError("validation", "IDEMPOTENCY_KEY_REQUIRED", "The Idempotency-Key header is required for deposits");
+      throw new AppError("validation", ApiErrorCode.IDEMPOTENCY_KEY_REQUIRED, "The Idempotency-Key header is required for deposits");
     }
     const idempotencyKey = parse(IdempotencyKey, input.idempotencyKey, TransferError.INVALID_IDEMPOTENCY_KEY, "Idempotency-Key");
     const userId = parse(UserId, input.userId, WalletError.INVALID_INPUT, "user id");
