@@ -9,7 +9,6 @@
  * the same Idempotency-Key. At the end it checks the four invariants and that each balance equals
  * its SUCCEEDED transfers, and prints one JSON line.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +17,7 @@ import { State } from "../packages/core/src/saga/definition.ts";
 import { startStack, type Stack } from "../packages/local/src/stack.ts";
 import { createDevIssuer } from "../packages/local/src/dev-issuer.ts";
 import { freePort } from "../packages/local/src/engines.ts";
+import { childPids, dynamoLocalPids, postmasterPids } from "../packages/local/src/processes.ts";
 
 const { values } = parseArgs({
   options: {
@@ -53,24 +53,10 @@ let stack: Stack = await start();
 const api = `http://127.0.0.1:${apiPort}`;
 const tokens = new Map(await Promise.all(ACCOUNTS.map(async (u) => [u, await issuer.sign(u, { ttlSeconds: 86_400 })] as const)));
 
-const pids = (pattern: string) => {
-  try {
-    return execFileSync("pgrep", ["-f", pattern], { encoding: "utf8" }).trim().split("\n").filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-};
 /** The postmaster and every process it forked. */
 const postgresPids = () => {
-  const main = pids(`postgres -D .* -p ${postgresPort}`);
-  return [...main, ...main.flatMap((pid) => children(pid))];
-};
-const children = (pid: number) => {
-  try {
-    return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).trim().split("\n").filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
+  const main = postmasterPids(postgresPort);
+  return [...main, ...main.flatMap((pid) => childPids(pid))];
 };
 const signal = (list: number[], sig: NodeJS.Signals) => list.forEach((pid) => { try { process.kill(pid, sig); } catch { /* gone */ } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -148,7 +134,7 @@ const schedule = (async () => {
       await db()`select pg_terminate_backend(pid) from pg_stat_activity where pid <> pg_backend_pid() and datname = current_database() and backend_type = 'client backend'`.catch(() => {});
       injected.backendKills! += 1;
     } else if (tick % 6 === 5) {
-      const java = pids(`DynamoDBLocal.jar.*-port ${dynamoPort}`);
+      const java = dynamoLocalPids(dynamoPort);
       signal(java, "SIGSTOP");
       await sleep(3_000);
       signal(java, "SIGCONT");

@@ -3,8 +3,8 @@
  * the CPU each engine spent, read from /proc (so a figure per transfer holds on a busy machine).
  */
 import net from "node:net";
-import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { childPids, dynamoLocalPids, postmasterPids } from "./processes.ts";
 
 // ------------------------------------------------------------------ wire counters
 /**
@@ -78,33 +78,14 @@ function processCpuMs(pid: number, withReapedChildren: boolean): number {
   return ticks * TICK_MS;
 }
 
-function pidsMatching(pattern: string): number[] {
-  try {
-    return execFileSync("pgrep", ["-f", pattern], { encoding: "utf8" }).trim().split("\n").filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function childrenOf(parent: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const fields = statFields(Number(entry));
-    if (fields && Number(fields[1]) === parent) children.push(Number(entry));
-  }
-  return children;
-}
-
 /** A reader of the CPU time used so far by this process, DynamoDB Local (by port) and Postgres (postmaster + backends, by port). */
 export function cpuMeter(dynamoPort: number, postgresPort: number) {
-  // Anchored at the command itself: the engine guard's command line names the engine too.
-  const java = pidsMatching(`^\\S*java .*DynamoDBLocal.jar.*-port ${dynamoPort}\\b`);
-  const postmaster = pidsMatching(`^\\S*postgres -D .* -p ${postgresPort}\\b`);
+  const java = dynamoLocalPids(dynamoPort);
+  const postmaster = postmasterPids(postgresPort);
   return () => ({
     nodeMs: (({ user, system }) => (user + system) / 1000)(process.cpuUsage()),
     dynamoLocalMs: java.reduce((sum, pid) => sum + processCpuMs(pid, false), 0),
     // Backends that exited were reaped by the postmaster: their time is in its cutime/cstime.
-    postgresMs: postmaster.reduce((sum, pid) => sum + processCpuMs(pid, true) + childrenOf(pid).reduce((s, child) => s + processCpuMs(child, false), 0), 0),
+    postgresMs: postmaster.reduce((sum, pid) => sum + processCpuMs(pid, true) + childPids(pid).reduce((s, child) => s + processCpuMs(child, false), 0), 0),
   });
 }

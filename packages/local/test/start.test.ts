@@ -3,7 +3,7 @@
  * printed API URL, then Ctrl-C (SIGINT) — and nothing left running.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDevIssuer, DEV_KEY_FILE } from "../src/dev-issuer.ts";
 import { freePort } from "../src/engines.ts";
+import { dynamoLocalPids, postmasterPids } from "../src/processes.ts";
 
 const localDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 let child: ChildProcess | undefined;
@@ -37,14 +38,6 @@ function startMain(env: Record<string, string>) {
   return { proc, out, exited };
 }
 
-function running(pattern: string): string[] {
-  try {
-    return execFileSync("pgrep", ["-f", pattern], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
-
 describe("pnpm start", () => {
   it("runs the whole system, moves money within 5 s, and stops everything on Ctrl-C", { timeout: 120_000 }, async () => {
     const [port, dashboardPort] = [await freePort(), await freePort()];
@@ -62,8 +55,8 @@ describe("pnpm start", () => {
     expect(output()).toContain(`Dashboard      http://127.0.0.1:${dashboardPort}`);
     const dynamoPort = output().match(/DynamoDB Local http:\/\/127\.0\.0\.1:(\d+)/)![1]!;
     const postgresPort = output().match(/Postgres\s+postgres:\/\/\S+:(\d+)\//)![1]!;
-    expect(running(`^\\S*java .*DynamoDBLocal.jar.*-port ${dynamoPort}`)).toHaveLength(1);
-    expect(running(`^\\S*postgres -D .* -p ${postgresPort}`)).toHaveLength(1);
+    expect(dynamoLocalPids(dynamoPort)).toHaveLength(1);
+    expect(postmasterPids(postgresPort)).toHaveLength(1);
 
     // The demo: alice sends bob 10.00 with a token from `pnpm run token alice`.
     const issuer = await createDevIssuer({ keyFile: DEV_KEY_FILE });
@@ -100,8 +93,8 @@ describe("pnpm start", () => {
     expect(await startRun.exited, output()).toBe(0);
     expect(output()).toContain("SIGINT: stopping");
     expect(output()).toContain("Stopped.");
-    expect(running(`^\\S*java .*DynamoDBLocal.jar.*-port ${dynamoPort}`)).toEqual([]);
-    expect(running(`^\\S*postgres -D .* -p ${postgresPort}`)).toEqual([]);
+    expect(dynamoLocalPids(dynamoPort)).toEqual([]);
+    expect(postmasterPids(postgresPort)).toEqual([]);
     expect(readdirSync(childTmp).filter((name) => name.startsWith("ewallet-pg-"))).toEqual([]);
   });
 
@@ -182,7 +175,7 @@ describe("pnpm start", () => {
     }
     const dynamoPort = run.out.text.match(/DynamoDB Local http:\/\/127\.0\.0\.1:(\d+)/)![1]!;
     const postgresPort = run.out.text.match(/Postgres\s+postgres:\/\/\S+:(\d+)\//)![1]!;
-    const engines = () => [...running(`^\\S*java .*DynamoDBLocal.jar.*-port ${dynamoPort}`), ...running(`^\\S*postgres -D .* -p ${postgresPort}`)];
+    const engines = () => [...dynamoLocalPids(dynamoPort), ...postmasterPids(postgresPort)];
     expect(engines()).toHaveLength(2);
     run.proc.kill("SIGKILL");
     await run.exited;
