@@ -4,16 +4,11 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
-import { Resource } from "sst";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createServer } from "node:net";
 import { AppError, isAppError } from "../src/error.ts";
 import * as z from "../src/util/zod.ts";
 import { fromMinor, normalize as normalizeAmount, toMinor } from "../src/money.ts";
 import { closeDb, db, toWalletError } from "../src/wallet/client.ts";
-import { migrate } from "../src/wallet/migrate.ts";
 import { Wallet, WalletError } from "../src/wallet/wallet.ts";
 import { LEDGER_LIMIT_MAX } from "../src/wallet/schema.ts";
 import { ulid } from "ulid";
@@ -645,71 +640,5 @@ describe("database errors", () => {
     const error = await nowhere`select 1`.catch((e: unknown) => toWalletError(e));
     await nowhere.end({ timeout: 0 });
     expect(error).toMatchObject({ kind: "transient", code: "TRANSIENT_DATABASE_ERROR" });
-  });
-});
-
-describe("migrate", () => {
-  async function withFreshDatabase(run: (connect: () => postgres.Sql) => Promise<void>) {
-    const { host, port, username, password, database } = Resource.Postgres;
-    const fresh = `${database}_m${sequence++}`;
-    const admin = postgres({ host, port: Number(port), username, password, database, max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${fresh}`);
-    const clients: postgres.Sql[] = [];
-    try {
-      await run(() => {
-        const client = postgres({ host, port: Number(port), username, password, database: fresh, max: 2, onnotice: () => {} });
-        clients.push(client);
-        return client;
-      });
-    } finally {
-      await Promise.all(clients.map((c) => c.end({ timeout: 5 })));
-      await admin.unsafe(`drop database if exists ${fresh}`);
-      await admin.end();
-    }
-  }
-
-  it("is idempotent on the migrated database", async () => {
-    expect(await migrate()).toEqual({ applied: [] });
-    expect(await migrate(db())).toEqual({ applied: [] });
-    const [row] = await db()<{ n: number }[]>`select count(*)::int as n from wallet.account where kind = 'treasury'`;
-    expect(row!.n).toBe(1);
-  });
-
-  it("concurrent runners on a fresh database apply each migration exactly once", async () => {
-    await withFreshDatabase(async (connect) => {
-      const runners = Array.from({ length: 4 }, () => connect());
-      const results = await Promise.all(runners.map((sql) => migrate(sql)));
-      const applied = results.flatMap((r) => r.applied);
-      expect(applied).toContain("0001_init");
-      expect(new Set(applied).size).toBe(applied.length);
-      const first = runners[0]!;
-      expect(await migrate(first)).toEqual({ applied: [] });
-      const [row] = await first<{ migrations: number; treasuries: number }[]>`
-        select (select count(*)::int from wallet.schema_migration) as migrations,
-               (select count(*)::int from wallet.account where kind = 'treasury') as treasuries`;
-      expect(row).toEqual({ migrations: applied.length, treasuries: 1 });
-    });
-  });
-
-  it("applies a directory's files in name order, each once, and rolls back a failing one", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "wallet-migrations-"));
-    try {
-      await writeFile(join(dir, "0002_second.sql"), "insert into demo (note) values ('second');");
-      await writeFile(join(dir, "0001_first.sql"), "create schema if not exists wallet; create table demo (note text not null);");
-      await writeFile(join(dir, "README.md"), "not a migration");
-      await withFreshDatabase(async (connect) => {
-        const sql = connect();
-        expect(await migrate(sql, { dir })).toEqual({ applied: ["0001_first", "0002_second"] });
-        expect(await migrate(sql, { dir: new URL(`file://${dir}/`) })).toEqual({ applied: [] });
-        await writeFile(join(dir, "0003_broken.sql"), "insert into demo (note) values ('third'); select no_such_function();");
-        await expect(migrate(sql, { dir })).rejects.toMatchObject({ code: "42883" });
-        const notes = await sql<{ note: string }[]>`select note from demo order by note`;
-        expect(notes.map((n) => n.note)).toEqual(["second"]);
-        const ids = await sql<{ id: string }[]>`select id from wallet.schema_migration order by id`;
-        expect(ids.map((r) => r.id)).toEqual(["0001_first", "0002_second"]);
-      });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -9,7 +9,7 @@ function moveOne(input: MoveInput): Promise<MoneyRow[]> {
 }
 
 /**
- * Natural batching per account (migration 0003): while a move on an account is in flight,
+ * Natural batching per account (wallet.move_batch, migrations/R__money_batch.sql): while a move on an account is in flight,
  * further moves on it from this process wait, then go together in ONE wallet.move_batch call
  * (one transaction, one lock acquisition, one commit), each with its own inbox key and outcome.
  * A lone move — every move of a Lambda, which handles one invocation at a time — is a plain

@@ -1,6 +1,6 @@
 /**
  * The money operations — the saga's (debit, credit, refund, reverse) and deposits: each is one call
- * of a SQL function (wallet.move, wallet.compensate: migration 0002; wallet.deposit: 0004) that
+ * of a SQL function (wallet.move, wallet.compensate, wallet.deposit: migrations/R__money_*.sql) that
  * decides the outcome and names it in `result`; `verdict` is the one place that turns that name
  * into an Outcome or an AppError.
  */
@@ -15,7 +15,7 @@ import { WalletError } from "./errors.ts";
 import { fn, notFound } from "./run.ts";
 import { DepositReference, type Outcome, type OutcomeKind } from "./schema.ts";
 
-/** What wallet.move and wallet.compensate (migration 0002) return: the outcome, decided in SQL. */
+/** What the money functions (migrations/R__money_*.sql) return: the outcome, decided in SQL. */
 export interface MoneyRow {
   result:
     | "applied"
@@ -79,7 +79,7 @@ export type MoveInput = { type: "DEBIT" | "CREDIT"; transferId: string; userId: 
 
 /**
  * DEBIT (the balance goes down) or CREDIT of one user account: one statement, one round trip,
- * the row lock held only while it runs (see migration 0002). Refused when its compensation was
+ * the row lock held only while it runs (see migrations/R__money_common.sql). Refused when its compensation was
  * already recorded (the tombstone), when closed, or when it would make the balance negative;
  * a refused debit leaves the REFUND tombstone, so a late duplicate of it never applies.
  */

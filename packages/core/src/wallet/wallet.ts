@@ -8,14 +8,14 @@
  * outcome instead of applying twice.
  *
  * The saga's operations (debit, credit, refund, reverse) are each one call of a SQL function
- * (migration 0002: wallet.move, wallet.compensate), sent as ONE statement in its own implicit
+ * (wallet.move, wallet.compensate: migrations/R__money_*.sql), sent as ONE statement in its own implicit
  * transaction: the row lock is taken inside it and released by the commit right after, with no
  * client round trip in between — a hot account's throughput is 1 / lock hold time. Each
  * statement inside the function takes a fresh snapshot after the lock (plpgsql in READ
  * COMMITTED), so the tombstone check (REFUND before a late DEBIT, REVERSE before a late CREDIT)
  * sees whatever committed before the lock was granted. The function decides the outcome and
- * returns it; `verdict` only maps it to an Outcome or an AppError. Deposits (wallet.deposit,
- * migration 0004) work the same way.
+ * returns it; `verdict` only maps it to an Outcome or an AppError. Deposits (wallet.deposit)
+ * work the same way.
  *
  * By concern: schema.ts (shapes, limits, input rules; client-safe), accounts.ts, money.ts (the
  * saga's operations and deposits; batch.ts sends moves), reads.ts; run.ts is what they share.

@@ -1,80 +1,20 @@
--- Batched debits and credits on one account, and a leaner wallet.move.
+-- Batched debits and credits on one account. See R__money_common.sql for the engine's argument and
+-- its vocabulary.
 --
 -- wallet.move_batch applies many pending DEBIT/CREDIT operations of ONE account in one
 -- transaction: one round trip, one row-lock acquisition, one commit for all of them. Each item
 -- keeps its own inbox key (exactly once), its own tombstone check (read after the lock) and its
 -- own outcome: an item that would overdraw is refused alone (and leaves its REFUND tombstone),
--- not the batch. Wallet (wallet.ts) sends a batch only when operations on the account are already
+-- not the batch. Wallet (wallet/batch.ts) sends a batch only when operations on the account are already
 -- waiting behind one in flight in the same process; a lone operation is a plain wallet.move call.
-
--- The common case of wallet.move, with less work under the lock: no lookup before the UPDATE (a
--- replay is caught by the inbox insert's conflict and handed to wallet.move_locked, like every
--- other unusual case), the isolation check inline, and the verdict returned without a query.
-create or replace function wallet.move(p_type text, p_transfer_id text, p_user_id text, p_amount numeric)
-returns table (result text, outcome text, amount numeric, balance_after numeric, balance numeric)
-language plpgsql volatile as $$
-#variable_conflict use_column
-declare
-  v_key text := p_type || '#' || p_transfer_id;
-  v_tombstone_key text := case p_type when 'DEBIT' then 'REFUND' when 'CREDIT' then 'REVERSE' end || '#' || p_transfer_id;
-  v_delta numeric := case p_type when 'DEBIT' then -p_amount else p_amount end;
-  v_account_id bigint;
-  v_balance_after numeric;
-  v_recorded int;
-begin
-  if v_tombstone_key is null then
-    raise exception 'wallet.move: type must be DEBIT or CREDIT, not %', p_type using errcode = 'invalid_parameter_value';
-  end if;
-  -- The fresh-snapshot-per-statement argument (migration 0002) holds only in READ COMMITTED.
-  if current_setting('transaction_isolation') <> 'read committed' then
-    raise exception 'wallet money operations must run in READ COMMITTED, not %', current_setting('transaction_isolation')
-      using errcode = 'invalid_transaction_state';
-  end if;
-
-  -- Takes the lock and moves the balance; its WHERE is evaluated on the latest row version.
-  update wallet.account a set balance = a.balance + v_delta
-  where a.user_id = p_user_id and a.kind = 'user' and a.status = 'open' and a.balance + v_delta >= 0
-  returning a.id, a.balance into v_account_id, v_balance_after;
-  if not found then
-    return query select * from wallet.move_locked(p_type, p_transfer_id, p_user_id, p_amount);
-    return;
-  end if;
-
-  -- Fresh snapshot, taken after the lock. (Data-modifying CTEs always run to completion.)
-  with ins as (
-    insert into wallet.inbox (transaction_id, type, transfer_id, account_id, amount, outcome)
-    select v_key, p_type, p_transfer_id, v_account_id, p_amount, 'applied'
-    where not exists (select 1 from wallet.inbox t where t.transaction_id = v_tombstone_key)
-    on conflict (transaction_id) do nothing
-    returning transaction_id
-  ), led as (
-    insert into wallet.ledger_entry (account_id, transaction_id, transfer_id, kind, amount, balance_after)
-    select v_account_id, ins.transaction_id, p_transfer_id, p_type, v_delta, v_balance_after from ins
-  )
-  select count(*) into v_recorded from ins;
-  if v_recorded = 0 then
-    -- A replay, a tombstone, or a same-key insert that won: undo the balance change (same
-    -- transaction, same lock, no ledger entry written) and let wallet.move_locked decide.
-    update wallet.account a set balance = a.balance - v_delta where a.id = v_account_id;
-    return query select * from wallet.move_locked(p_type, p_transfer_id, p_user_id, p_amount);
-    return;
-  end if;
-  result := 'applied';
-  outcome := 'applied';
-  amount := p_amount;
-  balance_after := v_balance_after;
-  balance := v_balance_after;
-  return next;
-end
-$$;
 
 -- The batch is set-based: the row is locked once; one statement (a fresh snapshot after the
 -- lock) reads which of the batch's keys and tombstones are recorded already; the items are then
 -- decided in order against a running balance, in memory; and one INSERT of the inbox rows, one
 -- UPDATE of the balance and one INSERT of the ledger entries write them all. Items whose key is
 -- recorded already (a replay or a mismatch), or repeated within the batch, are decided by
--- wallet.move_locked once the batch's own rows are written, in the same transaction.
-create function wallet.move_batch(p_user_id text, p_types text[], p_transfer_ids text[], p_amounts numeric[])
+-- wallet.move once the batch's own rows are written, in the same transaction.
+create or replace function wallet.move_batch(p_user_id text, p_types text[], p_transfer_ids text[], p_amounts numeric[])
 returns table (item int, result text, outcome text, amount numeric, balance_after numeric, balance numeric)
 language plpgsql volatile as $$
 #variable_conflict use_column
@@ -109,17 +49,12 @@ begin
   if exists (select 1 from unnest(p_types) as t(type) where t.type is distinct from 'DEBIT' and t.type is distinct from 'CREDIT') then
     raise exception 'wallet.move_batch: every type must be DEBIT or CREDIT' using errcode = 'invalid_parameter_value';
   end if;
-  if current_setting('transaction_isolation') <> 'read committed' then
-    raise exception 'wallet money operations must run in READ COMMITTED, not %', current_setting('transaction_isolation')
-      using errcode = 'invalid_transaction_state';
-  end if;
+  perform wallet.assert_read_committed();
 
-  select a.id, a.status, a.balance into v_account
-  from wallet.account a where a.user_id = p_user_id and a.kind = 'user'
-  for update;
+  select * into v_account from wallet.lock_account(p_user_id);
   if not found then
     for i in 1 .. v_count loop
-      return query select i, m.* from wallet.move_locked(p_types[i], p_transfer_ids[i], p_user_id, p_amounts[i]) as m;
+      return query select i, m.* from wallet.move(p_types[i], p_transfer_ids[i], p_user_id, p_amounts[i]) as m;
     end loop;
     return;
   end if;
@@ -130,20 +65,20 @@ begin
   where r.transaction_id = any (
     select x.type || '#' || x.transfer_id from unnest(p_types, p_transfer_ids) as x(type, transfer_id)
     union all
-    select case x.type when 'DEBIT' then 'REFUND' else 'REVERSE' end || '#' || x.transfer_id
+    select wallet.compensation_of(x.type) || '#' || x.transfer_id
     from unnest(p_types, p_transfer_ids) as x(type, transfer_id));
 
   v_balance := v_account.balance;
   for i in 1 .. v_count loop
     v_key := p_types[i] || '#' || p_transfer_ids[i];
-    v_tombstone_key := case p_types[i] when 'DEBIT' then 'REFUND' else 'REVERSE' end || '#' || p_transfer_ids[i];
-    v_delta := case p_types[i] when 'DEBIT' then -p_amounts[i] else p_amounts[i] end;
+    v_tombstone_key := wallet.compensation_of(p_types[i]) || '#' || p_transfer_ids[i];
+    v_delta := wallet.signed(p_types[i], p_amounts[i]);
     v_results[i] := null;
     v_balances[i] := v_balance;
     if v_key = any (v_recorded) or v_key = any (v_written) then
       v_later := v_later || i;
     elsif v_tombstone_key = any (v_recorded) or v_tombstone_key = any (v_written) then
-      -- A tombstone: wallet.move_locked answers it, after this batch's writes (it may be this
+      -- A tombstone: wallet.move answers it, after this batch's writes (it may be this
       -- debit's own earlier refusal, answered again with its reason; else 'compensated').
       v_later := v_later || i;
     elsif v_account.status <> 'open' or v_balance + v_delta < 0 then
@@ -151,7 +86,7 @@ begin
       if p_types[i] = 'DEBIT' then
         -- As in wallet.move: a refused debit leaves its REFUND tombstone.
         w_keys := w_keys || v_tombstone_key;
-        w_types := w_types || 'REFUND'::text;
+        w_types := w_types || wallet.compensation_of('DEBIT');
         w_transfers := w_transfers || p_transfer_ids[i];
         w_amounts := w_amounts || 0::numeric;
         w_outcomes := w_outcomes || 'skipped'::text;
@@ -191,7 +126,7 @@ begin
 
   for i in 1 .. v_count loop
     if i = any (v_later) then
-      return query select i, m.* from wallet.move_locked(p_types[i], p_transfer_ids[i], p_user_id, p_amounts[i]) as m;
+      return query select i, m.* from wallet.move(p_types[i], p_transfer_ids[i], p_user_id, p_amounts[i]) as m;
     else
       item := i;
       result := v_results[i];

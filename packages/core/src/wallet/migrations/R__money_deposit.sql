@@ -1,12 +1,12 @@
--- Deposits decided in SQL like the saga's operations (migration 0002): one statement, one round trip,
--- and the same `result` vocabulary, so the caller's one mapping (`verdict` in wallet/money.ts) turns it
--- into an Outcome or an AppError. The only operation that locks two rows — always the user's, then the
--- treasury's; no other operation touches the treasury, so that fixed order cannot deadlock.
+-- Deposits, decided in SQL like the saga's operations: one statement, one round trip, and the same
+-- `result` vocabulary (R__money_common.sql). The only operation that locks two rows — always the
+-- user's, then the treasury's; no other operation touches the treasury, so that fixed order cannot
+-- deadlock.
 --   applied                      moved: one ledger entry on each account
 --   replayed                     DEPOSIT#<reference> already recorded: `outcome`, `amount`, `balance_after` as recorded
 --   mismatch                     the reference was recorded for another account or amount
 --   not_found | closed           refused (nothing recorded)
-create function wallet.deposit(p_reference text, p_user_id text, p_amount numeric)
+create or replace function wallet.deposit(p_reference text, p_user_id text, p_amount numeric)
 returns table (result text, outcome text, amount numeric, balance_after numeric, balance numeric)
 language plpgsql volatile as $$
 #variable_conflict use_column
@@ -14,34 +14,21 @@ declare
   v_key text := 'DEPOSIT#' || p_reference;
   v_account record;
   v_treasury_id bigint;
-  v_seen record;
   v_balance_after numeric;
   v_treasury_after numeric;
 begin
   perform wallet.assert_read_committed();
 
-  select a.id, a.status, a.balance into v_account
-  from wallet.account a where a.user_id = p_user_id and a.kind = 'user'
-  for update;
+  select * into v_account from wallet.lock_account(p_user_id);
   if not found then
     return query select 'not_found', null::text, null::numeric, null::numeric, null::numeric;
     return;
   end if;
   select a.id into v_treasury_id from wallet.account a where a.kind = 'treasury' for update;
 
-  -- Fresh snapshot, taken after the locks.
-  select p.account_id as prior_account_id, p.outcome as prior_outcome, p.amount as prior_amount,
-         l.balance_after as prior_balance_after
-  into v_seen
-  from (select) as one
-  left join wallet.inbox p on p.transaction_id = v_key
-  left join wallet.ledger_entry l on l.transaction_id = p.transaction_id and l.account_id = p.account_id;
-  if v_seen.prior_outcome is not null then
-    if v_seen.prior_account_id is distinct from v_account.id or v_seen.prior_amount <> p_amount then
-      return query select 'mismatch', null::text, null::numeric, null::numeric, null::numeric;
-    else
-      return query select 'replayed', v_seen.prior_outcome, v_seen.prior_amount, v_seen.prior_balance_after, v_account.balance;
-    end if;
+  -- Fresh snapshots from here on, taken after the locks.
+  return query select * from wallet.replay_or_mismatch(v_key, v_account.id, p_amount, v_account.balance);
+  if found then
     return;
   end if;
   if v_account.status <> 'open' then
