@@ -3,37 +3,30 @@
  * an operator funds it, a replay moves nothing, a non-operator is refused, the new user pays a
  * demo wallet through the saga, and money is conserved throughout.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
-import { DEMO_USERS, startRuntime, type Runtime } from "../src/stack.ts";
-import { apiClient, OPERATOR, type Caller } from "./api-client.ts";
+import { DEMO_USERS } from "../src/stack.ts";
+import { useStack } from "./use-stack.ts";
+import { OPERATOR, type Caller } from "./api-client.ts";
 
-let runtime: Runtime;
-let api: ReturnType<typeof apiClient>;
+const stack = useStack({ retryScale: 0.01 });
 
-beforeAll(async () => {
-  runtime = await startRuntime({ seed: DEMO_USERS, retryScale: 0.01 });
-  api = apiClient(runtime.apiUrl, runtime.token);
-});
-afterAll(async () => {
-  await runtime?.stop();
-});
 
 const deposit = (userId: string, body: unknown, key: string | null, as: Caller = OPERATOR) =>
-  api.call("POST", `/accounts/${userId}/deposits`, { body, as, headers: key === null ? {} : { "idempotency-key": key } });
+  stack.api.call("POST", `/accounts/${userId}/deposits`, { body, as, headers: key === null ? {} : { "idempotency-key": key } });
 
 async function conserved() {
-  const { body } = await api.call("GET", "/accounts");
+  const { body } = await stack.api.call("GET", "/accounts");
   return body.totals;
 }
 
 describe("wallet onboarding", () => {
   it("a new user opens a wallet, is funded once, pays a demo wallet, and money is conserved", async () => {
     const erin = `erin-${randomUUID().slice(0, 8)}`;
-    const opened = await api.call("POST", "/accounts", { as: erin });
+    const opened = await stack.api.call("POST", "/accounts", { as: erin });
     expect(opened.status).toBe(201);
     expect(opened.body).toEqual({ userId: erin, kind: "user", createdAt: expect.any(String) });
-    const again = await api.call("POST", "/accounts", { as: erin });
+    const again = await stack.api.call("POST", "/accounts", { as: erin });
     expect(again.status).toBe(200);
     expect(again.body).toEqual(opened.body);
 
@@ -46,33 +39,33 @@ describe("wallet onboarding", () => {
     expect(replay.status).toBe(201);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect(replay.body).toEqual(first.body);
-    expect(await api.balance(erin)).toBe("50.00");
-    const ledger = (await api.getAccount(erin)).body.ledger;
+    expect(await stack.api.balance(erin)).toBe("50.00");
+    const ledger = (await stack.api.getAccount(erin)).body.ledger;
     expect(ledger.filter((e: { kind: string }) => e.kind === "DEPOSIT")).toHaveLength(1);
     expect(await conserved()).toMatchObject({ conserved: true, drift: "0.00", inTransit: "0.00" });
 
-    const created = await api.createTransfer({ senderUserId: erin, receiverUserId: "alice", amount: "20.00" });
+    const created = await stack.api.createTransfer({ senderUserId: erin, receiverUserId: "alice", amount: "20.00" });
     expect(created.status).toBe(201);
-    const transfer = await api.waitForFinal(created.body.transferId);
+    const transfer = await stack.api.waitForFinal(created.body.transferId);
     expect(transfer.status).toBe("SUCCEEDED");
-    expect(await api.balance(erin)).toBe("30.00");
-    await runtime.quiesce();
+    expect(await stack.api.balance(erin)).toBe("30.00");
+    await stack.runtime.quiesce();
     expect(await conserved()).toMatchObject({ conserved: true, drift: "0.00", sumOfBalances: "0.00", inTransit: "0.00" });
   });
 
   it("lets only operators deposit (403, nothing moved)", async () => {
-    const before = await api.balance("bob");
+    const before = await stack.api.balance("bob");
     const refused = await deposit("bob", { amount: "50.00" }, randomUUID(), "bob");
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatchObject({ code: "FORBIDDEN", message: expect.any(String) });
-    expect(await api.balance("bob")).toBe(before);
+    expect(await stack.api.balance("bob")).toBe(before);
     expect((await deposit("bob", { amount: "50.00" }, randomUUID(), null)).status).toBe(401);
   });
 
   it("refuses a reused key with another body (422), a missing key (400), bad amounts (400), unknown wallets (404)", async () => {
     const key = randomUUID();
     expect((await deposit("carol", { amount: "5.00" }, key)).status).toBe(201);
-    const before = await api.balance("carol");
+    const before = await stack.api.balance("carol");
     for (const other of [
       () => deposit("carol", { amount: "6.00" }, key),
       () => deposit("dave", { amount: "5.00" }, key),
@@ -82,7 +75,7 @@ describe("wallet onboarding", () => {
       expect(response.status).toBe(422);
       expect(response.body.error.code).toBe("IDEMPOTENCY_KEY_REUSED");
     }
-    expect(await api.balance("carol")).toBe(before);
+    expect(await stack.api.balance("carol")).toBe(before);
 
     const missing = await deposit("carol", { amount: "5.00" }, null);
     expect(missing.status).toBe(400);
@@ -98,17 +91,17 @@ describe("wallet onboarding", () => {
 
   it("funds concurrent replays of one key exactly once", async () => {
     const frank = `frank-${randomUUID().slice(0, 8)}`;
-    expect((await api.call("POST", "/accounts", { as: frank })).status).toBe(201);
+    expect((await stack.api.call("POST", "/accounts", { as: frank })).status).toBe(201);
     const key = randomUUID();
     const responses = await Promise.all(Array.from({ length: 8 }, () => deposit(frank, { amount: "12.34" }, key)));
     expect(responses.map((r) => r.status)).toEqual(Array(8).fill(201));
     expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
     expect(responses.filter((r) => r.headers.get("idempotent-replayed") !== "true")).toHaveLength(1);
-    expect(await api.balance(frank)).toBe("12.34");
+    expect(await stack.api.balance(frank)).toBe("12.34");
   });
 
   it("describes both routes in the OpenAPI document", async () => {
-    const { body } = await api.call("GET", "/openapi.json", { as: null });
+    const { body } = await stack.api.call("GET", "/openapi.json", { as: null });
     expect(Object.keys(body.paths["/accounts"].post.responses)).toEqual(expect.arrayContaining(["200", "201", "401"]));
     const depositOp = body.paths["/accounts/{userId}/deposits"].post;
     expect(depositOp.requestBody.content["application/json"].schema.required).toEqual(["amount"]);
@@ -118,7 +111,7 @@ describe("wallet onboarding", () => {
 
   it("opened and funded the demo wallets through these routes", async () => {
     for (const user of DEMO_USERS) {
-      const { body } = await api.call("GET", `/accounts/${user}?limit=200`);
+      const { body } = await stack.api.call("GET", `/accounts/${user}?limit=200`);
       const deposits = body.ledger.filter((e: { kind: string }) => e.kind === "DEPOSIT");
       expect(deposits.at(-1)).toMatchObject({ amount: "1000.00", transferId: expect.stringMatching(/^dep-[0-9a-f]{64}$/) });
     }

@@ -16,7 +16,7 @@
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html —
  * request `{ "input": "string", "name": "string", "stateMachineArn": "string", "traceHeader": "string" }`.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   DescribeExecutionCommand,
   RedriveExecutionCommand,
@@ -26,37 +26,27 @@ import {
 import { INVALID_EXECUTION_INPUT, State } from "@ewallet/core/saga/definition";
 import { pipeSettings } from "@ewallet/core/saga/pipe";
 import { ExecutionInput } from "@ewallet/core/saga/document";
-import { DEMO_USERS, startRuntime, type Runtime } from "../src/stack.ts";
-import { apiClient } from "./api-client.ts";
+import { useStack } from "./use-stack.ts";
 
-let runtime: Runtime;
-let api: ReturnType<typeof apiClient>;
+const stack = useStack({ retryScale: 0.001 });
 
-beforeAll(async () => {
-  runtime = await startRuntime({ seed: DEMO_USERS, retryScale: 0.001 });
-  api = apiClient(runtime.apiUrl, runtime.token);
-});
-afterEach(() => runtime.saga.clearFaults());
-afterAll(async () => {
-  await runtime?.stop();
-});
 
-const executionsOf = (transferId: string) => [...runtime.saga.executions.values()].filter((e) => e.transferId === transferId);
+const executionsOf = (transferId: string) => [...stack.runtime.saga.executions.values()].filter((e) => e.transferId === transferId);
 
 /** A transfer whose pipe start was dead-lettered: it stays PENDING, with its stream record at hand. */
 async function deadLetteredTransfer(body: { senderUserId: string; receiverUserId: string; amount: string }) {
-  runtime.saga.rejectStarts(pipeSettings.maximumRetryAttempts + 1);
-  const created = await api.createTransfer(body);
-  await runtime.quiesce();
-  const letter = runtime.pipe.deadLetters.find((l) => l.record.dynamodb?.NewImage?.transferId?.S === created.body.transferId);
+  stack.runtime.saga.rejectStarts(pipeSettings.maximumRetryAttempts + 1);
+  const created = await stack.api.createTransfer(body);
+  await stack.runtime.quiesce();
+  const letter = stack.runtime.pipe.deadLetters.find((l) => l.record.dynamodb?.NewImage?.transferId?.S === created.body.transferId);
   expect(letter).toBeDefined();
   return { transferId: created.body.transferId as string, record: letter!.record };
 }
 
 describe("the saga's input contract", () => {
   it("is what the pipe sends: a JSON array of one transfer, which the saga runs to SUCCEEDED", async () => {
-    const created = await api.createTransfer({ senderUserId: "alice", receiverUserId: "bob", amount: "7.00" });
-    expect((await api.waitForFinal(created.body.transferId)).status).toBe("SUCCEEDED");
+    const created = await stack.api.createTransfer({ senderUserId: "alice", receiverUserId: "bob", amount: "7.00" });
+    expect((await stack.api.waitForFinal(created.body.transferId)).status).toBe("SUCCEEDED");
     const [execution] = executionsOf(created.body.transferId);
     expect(Array.isArray(execution!.input)).toBe(true);
     expect(execution!.input).toEqual([{ transferId: created.body.transferId, senderUserId: "alice", receiverUserId: "bob", amount: "7.00" }]);
@@ -66,10 +56,10 @@ describe("the saga's input contract", () => {
 
   it("is refused before any step runs when it is anything else: a bare transfer, a batch of two", async () => {
     const transfer = { transferId: "01JNOTSTARTED0000000000000", senderUserId: "alice", receiverUserId: "bob", amount: "1.00" };
-    const bare = runtime.saga.startExecution(transfer);
-    const pair = runtime.saga.startExecution([transfer, { ...transfer, transferId: "01JNOTSTARTED0000000000001" }]);
-    await runtime.saga.drain();
-    const [bareRun, pairRun] = [runtime.saga.executions.get(bare)!, runtime.saga.executions.get(pair)!];
+    const bare = stack.runtime.saga.startExecution(transfer);
+    const pair = stack.runtime.saga.startExecution([transfer, { ...transfer, transferId: "01JNOTSTARTED0000000000001" }]);
+    await stack.runtime.saga.drain();
+    const [bareRun, pairRun] = [stack.runtime.saga.executions.get(bare)!, stack.runtime.saga.executions.get(pair)!];
     expect(bareRun.status).toBe("FAILED");
     expect(bareRun.states).toEqual([State.ReadBatch]);
     expect(pairRun).toMatchObject({ status: "FAILED", errorName: INVALID_EXECUTION_INPUT });
@@ -79,11 +69,11 @@ describe("the saga's input contract", () => {
   it("is what the sweep restarts with: the very input the pipe would have sent", async () => {
     const { sweepStuckTransfers } = await import("@ewallet/core/saga/sweep");
     const { transferId, record } = await deadLetteredTransfer({ senderUserId: "bob", receiverUserId: "carol", amount: "2.00" });
-    const report = await sweepStuckTransfers({ olderThanMs: 0, control: runtime.saga });
+    const report = await sweepStuckTransfers({ olderThanMs: 0, control: stack.runtime.saga });
     expect(report.actions).toEqual([expect.objectContaining({ transferId, action: "started" })]);
-    await runtime.quiesce();
+    await stack.runtime.quiesce();
     const [restarted] = executionsOf(transferId);
-    expect(restarted!.input).toEqual(runtime.pipe.targetInput(record));
+    expect(restarted!.input).toEqual(stack.runtime.pipe.targetInput(record));
     expect(restarted!.status).toBe("SUCCEEDED");
   });
 
@@ -113,7 +103,7 @@ describe("the saga's input contract", () => {
 
     const starts = sent.filter((c) => c instanceof StartExecutionCommand).map((c) => (c as StartExecutionCommand).input);
     expect(starts).toEqual([{ stateMachineArn, input: expect.any(String) }]);
-    expect(JSON.parse(starts[0]!.input!)).toEqual(runtime.pipe.targetInput(pending.record));
+    expect(JSON.parse(starts[0]!.input!)).toEqual(stack.runtime.pipe.targetInput(pending.record));
     const redrives = sent.filter((c) => c instanceof RedriveExecutionCommand).map((c) => (c as RedriveExecutionCommand).input);
     expect(redrives).toEqual([{ executionArn }]);
   });

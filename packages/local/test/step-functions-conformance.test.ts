@@ -53,6 +53,16 @@ function stepStandIns(debit: () => void = () => {}) {
   } as Record<StepName, (event: unknown) => Promise<unknown>>;
 }
 
+/** A one-state machine: the Lambda task `task` with `fields` (its Retry, Catch, …), and the Pass its Catch goes to ("Caught"). */
+const oneTask = (task: string, fields: Record<string, unknown>) =>
+  ({
+    StartAt: task,
+    States: {
+      [task]: { Type: "Task", Resource: `arn:aws:lambda:us-east-1:123456789012:function:${task}`, ...fields, End: true },
+      ...("Catch" in fields ? { Caught: { Type: "Pass", End: true } } : {}),
+    },
+  }) as unknown as AslDefinition;
+
 describe("retry waits (issue 14, finding 1)", () => {
   /**
    * AWS: "Handling errors in Step Functions workflows", section "Complex retry scenarios",
@@ -127,17 +137,7 @@ describe("retry waits (issue 14, finding 1)", () => {
 
   it("draws the full jitter anew for every retry, between 0 and the backoff", async () => {
     vi.useFakeTimers();
-    const definition = {
-      StartAt: "X",
-      States: {
-        X: {
-          Type: "Task",
-          Resource: "arn:aws:lambda:us-east-1:123456789012:function:X",
-          Retry: [{ ErrorEquals: ["States.ALL"], IntervalSeconds: 2, BackoffRate: 3, MaxAttempts: 3, JitterStrategy: "FULL" }],
-          End: true,
-        },
-      },
-    } as unknown as AslDefinition;
+    const definition = oneTask("X", { Retry: [{ ErrorEquals: ["States.ALL"], IntervalSeconds: 2, BackoffRate: 3, MaxAttempts: 3, JitterStrategy: "FULL" }] });
     const draws = [0.25, 0.9, 0];
     vi.spyOn(Math, "random").mockImplementation(() => draws.shift() ?? 0);
     const calls: number[] = [];
@@ -154,17 +154,7 @@ describe("retry waits (issue 14, finding 1)", () => {
 
   it("scales every wait for tests, the backoff shape unchanged", async () => {
     vi.useFakeTimers();
-    const definition = {
-      StartAt: "X",
-      States: {
-        X: {
-          Type: "Task",
-          Resource: "arn:aws:lambda:us-east-1:123456789012:function:X",
-          Retry: [{ ErrorEquals: ["States.ALL"], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 4, MaxDelaySeconds: 4 }],
-          End: true,
-        },
-      },
-    } as unknown as AslDefinition;
+    const definition = oneTask("X", { Retry: [{ ErrorEquals: ["States.ALL"], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 4, MaxDelaySeconds: 4 }] });
     const calls: number[] = [];
     const X: TaskHandler = async () => {
       calls.push(Date.now());
@@ -203,20 +193,11 @@ describe("payload size (256 KiB)", () => {
    * type can't catch the States.DataLimitExceeded terminal error type".
    */
   const guarded = (extra: Record<string, unknown> = {}) =>
-    ({
-      StartAt: "Big",
-      States: {
-        Big: {
-          Type: "Task",
-          Resource: "arn:aws:lambda:us-east-1:123456789012:function:Big",
-          ...extra,
-          Retry: [{ ErrorEquals: ["States.ALL"], MaxAttempts: 3 }],
-          Catch: [{ ErrorEquals: ["States.ALL"], Next: "Fallback" }],
-          End: true,
-        },
-        Fallback: { Type: "Pass", End: true },
-      },
-    }) as unknown as AslDefinition;
+    oneTask("Big", {
+      ...extra,
+      Retry: [{ ErrorEquals: ["States.ALL"], MaxAttempts: 3 }],
+      Catch: [{ ErrorEquals: ["States.ALL"], Next: "Caught" }],
+    });
 
   it("fails the execution with States.DataLimitExceeded when a task's result is too large: no retry, no catch", async () => {
     vi.useFakeTimers();
@@ -296,18 +277,7 @@ describe("Lambda errors as Retry and Catch see them", () => {
    */
   it("reports the Lambda's errorType as the error name and its JSON error document as the Cause", async () => {
     vi.useFakeTimers();
-    const definition = {
-      StartAt: "Add",
-      States: {
-        Add: {
-          Type: "Task",
-          Resource: "arn:aws:lambda:us-east-1:123456789012:function:Add",
-          Catch: [{ ErrorEquals: ["ReferenceError"], ResultPath: "$.error", Next: "Caught" }],
-          End: true,
-        },
-        Caught: { Type: "Pass", End: true },
-      },
-    } as unknown as AslDefinition;
+    const definition = oneTask("Add", { Catch: [{ ErrorEquals: ["ReferenceError"], ResultPath: "$.error", Next: "Caught" }] });
     const handler: TaskHandler = async () => new Function("return x + 10")();
     const { output } = await settle(new LocalStateMachine(definition).run({ amount: 1 }, { tasks: { Add: handler } }).result);
     const { amount, error } = output as { amount: number; error: { Error: string; Cause: string } };
@@ -320,18 +290,7 @@ describe("Lambda errors as Retry and Catch see them", () => {
 
   it("reports a thrown value that is not an error by its type, as the Node.js runtime does", async () => {
     vi.useFakeTimers();
-    const definition = {
-      StartAt: "Odd",
-      States: {
-        Odd: {
-          Type: "Task",
-          Resource: "arn:aws:lambda:us-east-1:123456789012:function:Odd",
-          Catch: [{ ErrorEquals: ["string"], ResultPath: "$.error", Next: "Caught" }],
-          End: true,
-        },
-        Caught: { Type: "Pass", End: true },
-      },
-    } as unknown as AslDefinition;
+    const definition = oneTask("Odd", { Catch: [{ ErrorEquals: ["string"], ResultPath: "$.error", Next: "Caught" }] });
     const handler: TaskHandler = async () => {
       throw "plain text";
     };
