@@ -11,9 +11,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { randomUUID } from "node:crypto";
 import { stepHandlers } from "@ewallet/functions/steps/index";
-import { BUSINESS_ERRORS, DUPLICATE_START_ERRORS, ALREADY_SUCCEEDED_ERRORS } from "@ewallet/core/saga/errors";
-import type { StepName } from "@ewallet/core/saga/registry";
-import { TASK_STEP } from "@ewallet/core/saga/definition";
+import { STEP_NAMES, type StepName } from "@ewallet/core/saga/registry";
+import { buildSagaDefinition, TASK_STEP } from "@ewallet/core/saga/definition";
 import { Transfer } from "@ewallet/core/transfer/transfer";
 import { Wallet } from "@ewallet/core/wallet/wallet";
 import { toMinor } from "@ewallet/core/money";
@@ -37,30 +36,29 @@ class Execution {
 // Which step each task state invokes: core's own table (the definition the runtime runs); each
 // task's result goes into the document under its step's name.
 const STEP_OF: Record<string, StepName> = TASK_STEP;
-const NEXT: Record<string, string> = {
-  StartTransfer: "DebitSender",
-  DebitSender: "CreditReceiver",
-  CreditReceiver: "CompleteTransfer",
-  CompleteTransfer: "Done",
-  BeginCompensation: "ReverseCredit",
-  ReverseCredit: "RefundSender",
-  RefundSender: "FailTransfer",
-  FailTransfer: "Done",
-  FlagForAttention: "Done",
-};
+// The routes are read from the definition itself: a change there is a change here.
+const definition = buildSagaDefinition({ functions: Object.fromEntries(STEP_NAMES.map((name) => [name, name])) as Record<StepName, string> });
+interface Route {
+  ErrorEquals: string[];
+  Next?: string;
+  ResultPath?: string;
+  MaxAttempts?: number;
+}
+const field = (state: string, name: "Catch" | "Retry") => (definition.States[state]![name] ?? []) as Route[];
+/** The first retrier or catcher of `state` that matches the error `name`, as Step Functions picks it. */
+const matching = (routes: Route[], name: string) => routes.find((r) => r.ErrorEquals.includes(name) || r.ErrorEquals.includes("States.ALL"));
+/** Past the last task (a Succeed or Fail state) is "Done" here. */
+const taskOrDone = (state: string | undefined) => (state && definition.States[state]?.Type === "Task" ? state : "Done");
 
 const FORWARD = new Set(["StartTransfer", "DebitSender", "CreditReceiver", "CompleteTransfer"]);
 
-/** Where a Catch sends an error at `state` (definition.ts), and under which key it records it. */
+/** Where a Catch of `state` sends the error `name`, and under which key it records it; none: the execution fails ("Done"). */
 function caught(state: string, name: string): { next: string; path: string } {
-  const compensating = ["BeginCompensation", "ReverseCredit", "RefundSender"].includes(state);
-  if (state === "StartTransfer") return { next: DUPLICATE_START_ERRORS.includes(name) ? "Done" : "FailTransfer", path: "error" };
-  if (state === "DebitSender") return { next: BUSINESS_ERRORS.includes(name) ? "FailTransfer" : "BeginCompensation", path: "error" };
-  if (state === "CreditReceiver" || state === "CompleteTransfer") return { next: "BeginCompensation", path: "error" };
-  if (state === "BeginCompensation" && ALREADY_SUCCEEDED_ERRORS.includes(name)) return { next: "Done", path: "compensationError" };
-  if (compensating) return { next: "FlagForAttention", path: "compensationError" };
-  return { next: "Done", path: "error" }; // FailTransfer/FlagForAttention without a Catch: the execution fails (task-failed).
+  const route = matching(field(state, "Catch"), name);
+  return { next: taskOrDone(route?.Next), path: (route?.ResultPath ?? "$.error").slice("$.".length) };
 }
+/** Whether `state`'s retriers retry the error `name` at all (business errors: MaxAttempts 0). */
+const retried = (state: string, name: string) => (matching(field(state, "Retry"), name)?.MaxAttempts ?? 0) > 0;
 
 interface Invocation {
   step: StepName;
@@ -93,9 +91,9 @@ async function advance(execution: Execution, fault: Fault, past: Invocation[]) {
   }
   if (!error) {
     execution.doc = { ...execution.doc, [step]: JSON.parse(JSON.stringify(output ?? null)) };
-    execution.state = NEXT[state]!;
+    execution.state = taskOrDone(definition.States[state]!.Next as string);
     execution.attempts = 0;
-  } else if (!BUSINESS_ERRORS.includes(error.name) && ++execution.attempts < ATTEMPTS) {
+  } else if (retried(state, error.name) && ++execution.attempts < ATTEMPTS) {
     return; // retried: same state, same document
   } else {
     const route = caught(state, error.name);
