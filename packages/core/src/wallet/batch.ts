@@ -2,10 +2,12 @@
 import { db } from "./client.ts";
 import type { MoneyRow, MoveInput } from "./money.ts";
 
-function moveOne(input: MoveInput): Promise<MoneyRow[]> {
-  return db()<MoneyRow[]>`
+async function moveAlone(input: MoveInput): Promise<MoneyRow> {
+  const [row] = await db()<MoneyRow[]>`
     select result, outcome, amount, balance_after, balance
     from wallet.move(${input.type}, ${input.transferId}, ${input.userId}, ${input.amount}::numeric)`;
+  if (!row) throw new Error("wallet.move returned no row");
+  return row;
 }
 
 /**
@@ -13,7 +15,9 @@ function moveOne(input: MoveInput): Promise<MoneyRow[]> {
  * further moves on it from this process wait, then go together in ONE wallet.move_batch call
  * (one transaction, one lock acquisition, one commit), each with its own inbox key and outcome.
  * A lone move — every move of a Lambda, which handles one invocation at a time — is a plain
- * wallet.move call and waits for nothing. WALLET_BATCH_MAX=1 turns batching off.
+ * wallet.move call and waits for nothing. WALLET_BATCH_MAX=1 turns batching off: every move is
+ * then its own wallet.move call, sent at once, as concurrent Lambdas send theirs (the row lock in
+ * Postgres, not a queue here, orders them).
  */
 const batcher = (() => {
   interface Pending {
@@ -31,9 +35,7 @@ const batcher = (() => {
   async function runBatch(userId: string, batch: Pending[]): Promise<void> {
     try {
       if (batch.length === 1) {
-        const [row] = await moveOne(batch[0]!.input);
-        if (!row) throw new Error("wallet.move returned no row");
-        batch[0]!.resolve(row);
+        batch[0]!.resolve(await moveAlone(batch[0]!.input));
         return;
       }
       const rows = await db()<(MoneyRow & { item: number })[]>`
@@ -70,6 +72,7 @@ const batcher = (() => {
 
   return {
     submit(input: MoveInput): Promise<MoneyRow> {
+      if (batchMax() === 1) return moveAlone(input);
       return new Promise<MoneyRow>((resolve, reject) => {
         const queue = waiting.get(input.userId);
         if (queue) {
