@@ -1,11 +1,8 @@
 /**
  * The OpenAPI document is generated at build time (`pnpm run openapi` writes src/api/openapi.json)
  * from the same route declarations and core schemas that validate requests. The API serves the
- * file; these tests fail when it is stale, and when the API's Lambda bundle would carry the
- * generator's tooling (classic zod, @hono/zod-openapi) again.
+ * file; these tests fail when it is stale. (bundles.test.ts keeps the generator out of the bundle.)
  */
-import { build } from "esbuild";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app.ts";
 import { buildOpenApiDocument } from "../src/api/openapi-document.ts";
@@ -30,25 +27,5 @@ describe("the OpenAPI document", () => {
     );
     expect(errorStatuses.length).toBeGreaterThan(0);
     for (const [, response] of errorStatuses) expect(response.content?.["application/json"]?.schema).toEqual({ $ref: "#/components/schemas/Error" });
-  });
-});
-
-describe("the API's Lambda bundle", () => {
-  it("carries neither classic zod nor the OpenAPI generator", async () => {
-    const result = await build({
-      entryPoints: [join(import.meta.dirname, "../src/api/handler.ts")],
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      target: "node22",
-      write: false,
-      metafile: true,
-      outfile: "handler.mjs",
-      logLevel: "error",
-    });
-    const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs.some((file) => file.includes("zod/v4/mini/"))).toBe(true); // core's schemas are there, validating
-    const heavy = inputs.filter((file) => /zod\/v4\/classic\/|@hono\/zod-openapi|@asteasolutions\/zod-to-openapi|openapi-(document|classic)\.ts/.test(file));
-    expect(heavy).toEqual([]);
   });
 });

@@ -14,13 +14,7 @@ import { WalletError } from "../wallet/errors.ts";
 export { TransferError, WalletError, AccountDetail, AccountsResponse };
 export { LEDGER_LIMIT_DEFAULT, LEDGER_LIMIT_MAX } from "../wallet/schema.ts";
 
-/**
- * A transfer's id: the ULID `Transfer.create` mints (its time part orders transfers), and so
- * the saga's input, the wallet's inbox keys (`DEBIT#<id>`) and the API's path parameter.
- */
-export const TransferId = z.string({ error: "transferId must be a string" }).check(
-  z.regex(/^[0-7][0-9A-HJKMNP-TV-Z]{25}$/, { error: "transferId must be a ULID" }),
-);
+export { TransferId } from "./id.ts";
 
 export const STATUSES = ["PENDING", "PROCESSING", "SUCCEEDED", "FAILED", "REQUIRES_ATTENTION"] as const;
 export const TransferStatus = z.enum(STATUSES);
