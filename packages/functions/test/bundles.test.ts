@@ -27,7 +27,11 @@ async function bundle(file: string) {
 }
 
 const CLASSIC_ZOD = /zod\/v4\/classic\//;
-const walletStepFiles = [...new Set(STEP_NAMES.filter((step) => SAGA_STEPS[step].store === "postgres").map((step) => `${handlerEntry(step).file}.ts`))];
+const stepFiles = (store: "postgres" | "dynamodb") => [
+  ...new Set(STEP_NAMES.filter((step) => SAGA_STEPS[step].store === store).map((step) => `${handlerEntry(step).file}.ts`)),
+];
+const walletStepFiles = stepFiles("postgres");
+const statusStepFiles = stepFiles("dynamodb");
 
 describe("Lambda bundles", () => {
   it("the API carries neither classic zod nor the OpenAPI generator (its document is generated at build time)", async () => {
@@ -50,6 +54,12 @@ describe("Lambda bundles", () => {
     expect(inputs.some((input) => input.endsWith("core/src/wallet/money.ts"))).toBe(true);
     const offPath = /core\/src\/(wallet\/(wallet|reads|accounts|schema)|transfer\/info)\.ts$/;
     expect(inputs.filter((input) => CLASSIC_ZOD.test(input) || offPath.test(input))).toEqual([]);
+  });
+
+  it.each(["packages/functions/src/sweep.ts", ...statusStepFiles])("%s does not load transfer creation (the Transfer barrel)", async (file) => {
+    const { inputs } = await bundle(file);
+    expect(inputs.some((input) => input.endsWith("core/src/transfer/transitions.ts"))).toBe(true);
+    expect(inputs.filter((input) => /core\/src\/(transfer\/(transfer|create)|idempotency)\.ts$/.test(input))).toEqual([]);
   });
 
   it.each(["packages/functions/src/migrate.ts", ...walletStepFiles])(
