@@ -56,11 +56,15 @@ describe("Lambda bundles", () => {
     expect(inputs.filter((input) => CLASSIC_ZOD.test(input) || offPath.test(input))).toEqual([]);
   });
 
-  it.each(["packages/functions/src/sweep.ts", ...statusStepFiles])("%s does not load transfer creation (the Transfer barrel)", async (file) => {
-    const { inputs } = await bundle(file);
-    expect(inputs.some((input) => input.endsWith("core/src/transfer/transitions.ts"))).toBe(true);
-    expect(inputs.filter((input) => /core\/src\/(transfer\/(transfer|create)|idempotency)\.ts$/.test(input))).toEqual([]);
-  });
+  it.each(["packages/functions/src/sweep.ts", ...statusStepFiles])(
+    "%s loads neither transfer creation (the Transfer barrel) nor the API's and the wallet's schemas",
+    async (file) => {
+      const { inputs } = await bundle(file);
+      expect(inputs.some((input) => input.endsWith("core/src/transfer/transitions.ts"))).toBe(true);
+      const offPath = /core\/src\/(transfer\/(transfer|create|info)|idempotency|wallet\/schema)\.ts$/;
+      expect(inputs.filter((input) => offPath.test(input))).toEqual([]);
+    },
+  );
 
   it.each(["packages/functions/src/migrate.ts", ...walletStepFiles])(
     "%s does not import the 'process' builtin (its ES module facade costs ≈ 5 ms; patches/sst@3.19.3.patch)",

@@ -9,7 +9,7 @@
  */
 import { Log } from "../log.ts";
 // What the sweep uses, not the `Transfer` barrel (which would add create and its schemas to its bundle).
-import type { TransferInfo } from "../transfer/info.ts";
+import type { TransferInfo } from "../transfer/record.ts";
 import { get } from "../transfer/item.ts";
 import { listStuckPage } from "../transfer/list.ts";
 import { note, requireAttention } from "../transfer/transitions.ts";
