@@ -7,7 +7,12 @@
  *   - the Postgres floor: postgres.js alone (wallet steps, migrator).
  * Import times are medians of RUNS imports, taken round-robin across every bundle so that a load
  * change on the machine moves all figures alike. These are import times on this machine, not a
- * Lambda cold start.
+ * Lambda cold start. Beside each wall-clock figure, the CPU time the import took (user + system,
+ * as the child reports it): waiting for a shared CPU inflates the first, much less the second.
+ *
+ * A reference line, the DynamoDB client with ElectroDB (what the transfers table is modelled with),
+ * shows what bounds the status steps, the sweep and the API. `--packages` adds, per handler, the
+ * KiB each package adds over its floor (esbuild's metafile).
  */
 import { build, type BuildOptions } from "esbuild";
 import { execFileSync } from "node:child_process";
@@ -18,9 +23,13 @@ import { handlerEntry, SAGA_STEPS, STEP_NAMES } from "../packages/core/src/saga/
 
 const RUNS = Number(process.env.BUNDLE_REPORT_RUNS ?? 15);
 const json = process.argv.includes("--json");
+const byPackage = process.argv.includes("--packages");
 const root = resolve(import.meta.dirname, "..");
 
 type FloorName = "dynamodb" | "postgres";
+const DYNAMODB_FLOOR = `import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+export const client = new DynamoDBClient({});
+export const command = new GetItemCommand({ TableName: "t", Key: { pk: { S: "k" } } });`;
 interface Target {
   name: string;
   /** A handler's entry file, or a floor's source text. */
@@ -32,16 +41,18 @@ interface Target {
 const floors: Record<FloorName, Target> = {
   dynamodb: {
     name: "floor: DynamoDB client + one command",
-    entry: {
-      source: `import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-export const client = new DynamoDBClient({});
-export const command = new GetItemCommand({ TableName: "t", Key: { pk: { S: "k" } } });`,
-    },
+    entry: { source: DYNAMODB_FLOOR },
   },
   postgres: {
     name: "floor: postgres.js",
     entry: { source: `import postgres from "postgres";\nexport const sql = postgres({ host: "h", max: 1 });` },
   },
+};
+/** Not a goal: what the handlers on the DynamoDB floor cannot go below while they use ElectroDB at run time. */
+const electroDb: Target = {
+  name: "reference: DynamoDB client + ElectroDB",
+  entry: { source: `${DYNAMODB_FLOOR}\nexport { Entity, Service } from "electrodb";` },
+  floor: "dynamodb",
 };
 const handlers: Target[] = [
   { name: "api", entry: { file: "packages/functions/src/api/handler.ts" }, floor: "dynamodb" },
@@ -72,7 +83,13 @@ const environment = {
   SST_RESOURCE_Postgres: '{"host":"h","port":5432,"username":"u","password":"p","database":"d"}',
 };
 
-async function bundle(target: Target): Promise<string> {
+/** The package a bundled input comes from (its name under node_modules), or the workspace package. */
+function packageOf(input: string): string {
+  const match = input.match(/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/);
+  return match ? match[1]! : (input.match(/packages\/[^/]+/)?.[0] ?? input);
+}
+
+async function bundle(target: Target): Promise<{ file: string; kibByPackage: Map<string, number> }> {
   const file = join(out, `${target.name.replace(/\W+/g, "-")}.mjs`);
   const options: BuildOptions = {
     outfile: file,
@@ -85,80 +102,127 @@ async function bundle(target: Target): Promise<string> {
     // As SST does for ESM bundles: give CommonJS dependencies a require().
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };
-  if ("file" in target.entry) await build({ ...options, entryPoints: [join(root, target.entry.file)] });
-  // Floors resolve their packages from core, where handlers get them.
-  else await build({ ...options, stdin: { contents: target.entry.source, resolveDir: join(root, "packages/core"), loader: "ts" } });
-  return file;
+  const result =
+    "file" in target.entry
+      ? await build({ ...options, metafile: true, entryPoints: [join(root, target.entry.file)] })
+      : // Floors resolve their packages from core, where handlers get them.
+        await build({ ...options, metafile: true, stdin: { contents: target.entry.source, resolveDir: join(root, "packages/core"), loader: "ts" } });
+  const kibByPackage = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(Object.values(result.metafile.outputs)[0]!.inputs)) {
+    const name = packageOf(input);
+    kibByPackage.set(name, (kibByPackage.get(name) ?? 0) + bytesInOutput / 1024);
+  }
+  return { file, kibByPackage };
 }
 
-function importOnceMs(file: string | undefined): number {
+/** What a bundle carries beyond its floor, by package, largest first (KiB; only differences ≥ 0.5 KiB). */
+function overFloor(bundleKiB: Map<string, number>, floorKiB: Map<string, number>): Record<string, number> {
+  const names = new Set([...bundleKiB.keys(), ...floorKiB.keys()]);
+  const rows = [...names].map((name) => [name, (bundleKiB.get(name) ?? 0) - (floorKiB.get(name) ?? 0)] as const);
+  return Object.fromEntries(rows.filter(([, kib]) => Math.abs(kib) >= 0.5).sort((a, b) => b[1] - a[1]).map(([name, kib]) => [name, round(kib, 1)]));
+}
+
+/** One import in a fresh node: its wall-clock time, and the CPU time (user + system) the child reports. */
+function importOnce(file: string | undefined): { wallMs: number; cpuMs: number } {
   const started = process.hrtime.bigint();
-  execFileSync(process.execPath, file ? ["--input-type=module", "-e", `await import(${JSON.stringify(file)})`] : ["-e", "0"], { env: environment });
-  return Number(process.hrtime.bigint() - started) / 1e6;
+  const load = file ? `await import(${JSON.stringify(file)});` : "";
+  const output = execFileSync(process.execPath, ["--input-type=module", "-e", `${load}const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000));`], {
+    env: environment,
+  });
+  return { wallMs: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: Number(String(output)) };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
 try {
-  const targets = [floors.dynamodb, floors.postgres, ...handlers];
-  const files = new Map<Target, string>();
-  for (const target of targets) files.set(target, await bundle(target));
+  const targets = [floors.dynamodb, floors.postgres, electroDb, ...handlers];
+  const bundles = new Map<Target, Awaited<ReturnType<typeof bundle>>>();
+  for (const target of targets) bundles.set(target, await bundle(target));
   if (!json) process.stderr.write(`measuring ${targets.length + 1} imports × ${RUNS}, round-robin…\n`);
 
-  const samples = new Map<Target | "bare", number[]>([["bare", []], ...targets.map((t) => [t, []] as [Target, number[]])]);
+  const wall = new Map<Target | "bare", number[]>([["bare", []], ...targets.map((t) => [t, []] as [Target, number[]])]);
+  const cpu = new Map<Target | "bare", number[]>([["bare", []], ...targets.map((t) => [t, []] as [Target, number[]])]);
   for (let run = 0; run < RUNS; run++) {
-    samples.get("bare")!.push(importOnceMs(undefined));
-    for (const target of targets) samples.get(target)!.push(importOnceMs(files.get(target)));
+    for (const target of ["bare", ...targets] as const) {
+      const { wallMs, cpuMs } = importOnce(target === "bare" ? undefined : bundles.get(target)!.file);
+      wall.get(target)!.push(wallMs);
+      cpu.get(target)!.push(cpuMs);
+    }
   }
-  const bareMs = median(samples.get("bare")!);
+  const bare = { wallMs: median(wall.get("bare")!), cpuMs: median(cpu.get("bare")!) };
   const measured = new Map(
-    targets.map((target) => [target, { kib: statSync(files.get(target)!).size / 1024, overBareMs: median(samples.get(target)!) - bareMs }]),
+    targets.map((target) => [
+      target,
+      {
+        kib: statSync(bundles.get(target)!.file).size / 1024,
+        overBareMs: median(wall.get(target)!) - bare.wallMs,
+        cpuOverBareMs: median(cpu.get(target)!) - bare.cpuMs,
+      },
+    ]),
   );
 
-  const lines: Record<string, unknown>[] = [{ name: "bare node", importMs: round(bareMs, 1), runs: RUNS }];
-  for (const target of [floors.dynamodb, floors.postgres]) {
+  const lines: Record<string, unknown>[] = [{ name: "bare node", importMs: round(bare.wallMs, 1), cpuMs: round(bare.cpuMs, 1), runs: RUNS }];
+  const figures = (target: Target) => {
     const m = measured.get(target)!;
-    lines.push({ name: target.name, bundleKiB: round(m.kib, 1), importOverBareMs: round(m.overBareMs, 1) });
-  }
+    return { name: target.name, bundleKiB: round(m.kib, 1), importOverBareMs: round(m.overBareMs, 1), cpuOverBareMs: round(m.cpuOverBareMs, 1) };
+  };
+  // Ratios to the floor; postgres.js loads within the noise of bare node, so no import ratio to it is given.
+  const ratios = (target: Target) => {
+    const m = measured.get(target)!;
+    const floor = measured.get(floors[target.floor!])!;
+    return {
+      floor: floors[target.floor!].name,
+      sizeRatioToFloor: round(m.kib / floor.kib),
+      importRatioToFloor: floor.overBareMs >= 5 ? round(m.overBareMs / floor.overBareMs) : null,
+      cpuRatioToFloor: floor.cpuOverBareMs >= 5 ? round(m.cpuOverBareMs / floor.cpuOverBareMs) : null,
+      ...(byPackage ? { packagesOverFloorKiB: overFloor(bundles.get(target)!.kibByPackage, bundles.get(floors[target.floor!])!.kibByPackage) } : {}),
+    };
+  };
+  for (const target of [floors.dynamodb, floors.postgres]) lines.push(figures(target));
+  lines.push({ ...figures(electroDb), ...ratios(electroDb) });
   for (const target of handlers) {
     const m = measured.get(target)!;
     const floor = measured.get(floors[target.floor!])!;
     const g = goal(target);
     const sizeRatio = m.kib / floor.kib;
-    // postgres.js loads within the noise of bare node: a ratio to ~0 ms says nothing, so none is given.
     const importRatio = floor.overBareMs >= 5 ? m.overBareMs / floor.overBareMs : undefined;
     const within =
       g.kind === "absolute"
         ? m.kib <= g.maxKiB && m.overBareMs <= g.maxOverBareMs
         : sizeRatio <= g.maxSizeRatio && importRatio !== undefined && importRatio <= g.maxImportRatio;
-    lines.push({
-      name: target.name,
-      bundleKiB: round(m.kib, 1),
-      importOverBareMs: round(m.overBareMs, 1),
-      floor: floors[target.floor!].name,
-      sizeRatioToFloor: round(sizeRatio),
-      importRatioToFloor: importRatio === undefined ? null : round(importRatio),
-      goal: g.text,
-      withinGoal: within,
-    });
+    lines.push({ ...figures(target), ...ratios(target), goal: g.text, withinGoal: within });
   }
 
   if (json) {
     for (const line of lines) console.log(JSON.stringify(line));
   } else {
-    console.log(`bare node: ${bareMs.toFixed(0)} ms (median of ${RUNS}); import times are over bare node, on this machine\n`);
-    console.log("bundle".padEnd(40) + "KiB".padStart(8) + "import ms".padStart(11) + "size×floor".padStart(12) + "import×floor".padStart(14) + "  goal");
+    console.log(`bare node: ${bare.wallMs.toFixed(0)} ms, ${bare.cpuMs.toFixed(0)} ms CPU (medians of ${RUNS}); import times are over bare node, on this machine\n`);
+    const header = ["bundle".padEnd(40), "KiB".padStart(7), "import ms".padStart(11), "CPU ms".padStart(9), "size×floor".padStart(12), "import×floor".padStart(14), "CPU×floor".padStart(11)];
+    console.log(`${header.join("")}  goal`);
+    const ratio = (value: unknown) => (typeof value === "number" ? `${value.toFixed(2)}×` : "");
     for (const line of lines.slice(1)) {
-      const ratio = (value: unknown) => (typeof value === "number" ? `${value.toFixed(2)}×` : "");
       console.log(
         String(line.name).padEnd(40) +
-          String(Math.round(line.bundleKiB as number)).padStart(8) +
+          String(Math.round(line.bundleKiB as number)).padStart(7) +
           `+${Math.round(line.importOverBareMs as number)}`.padStart(11) +
+          `+${Math.round(line.cpuOverBareMs as number)}`.padStart(9) +
           ratio(line.sizeRatioToFloor).padStart(12) +
           ratio(line.importRatioToFloor).padStart(14) +
+          ratio(line.cpuRatioToFloor).padStart(11) +
           (line.goal ? `  ${line.withinGoal ? "met" : "MISSED"}: ${line.goal}` : ""),
       );
+    }
+    if (byPackage) {
+      // One breakdown per bundle (the steps of one store share their file).
+      const shown = new Set<string>();
+      for (const line of lines.filter((l) => l.packagesOverFloorKiB)) {
+        const key = JSON.stringify(line.packagesOverFloorKiB);
+        if (shown.has(key)) continue;
+        shown.add(key);
+        const rows = Object.entries(line.packagesOverFloorKiB as Record<string, number>).map(([name, kib]) => `${kib.toFixed(1).padStart(8)} KiB  ${name}`);
+        console.log(`\n${line.name}: over ${line.floor}\n${rows.join("\n")}`);
+      }
     }
   }
 } finally {

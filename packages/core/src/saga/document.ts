@@ -7,7 +7,7 @@ import * as z from "../util/zod.ts";
 import { Amount } from "../money.ts";
 import { UserId } from "../user.ts";
 import { SAGA_STEPS, STEP_NAMES, type StepName } from "./registry.ts";
-import { TransferId } from "../transfer/info.ts";
+import { TransferId } from "../transfer/id.ts";
 
 /** A transfer not updated for this long while PENDING or PROCESSING is stuck (the sweep's threshold). */
 export const DEFAULT_STUCK_AFTER_MINUTES = 15;

@@ -2,8 +2,9 @@
  * The saga steps that move the transfer's status (DynamoDB only): each is one conditional
  * update that accepts its own earlier success, and writes the step history for display.
  */
-import type { HistoryEntry, HistoryStep } from "../transfer/info.ts";
-import { Transfer } from "../transfer/transfer.ts";
+import type { HistoryEntry, HistoryStep } from "../transfer/record.ts";
+// The transitions themselves, not the `Transfer` barrel (which would add create, list and their schemas).
+import * as Transfer from "../transfer/transitions.ts";
 import { historyName } from "./registry.ts";
 import { describeError, now, step } from "./step.ts";
 import type { SagaDocument, StatusStepResult, WalletStepResult } from "./document.ts";

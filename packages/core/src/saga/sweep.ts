@@ -8,7 +8,13 @@
  *    step's conditional PENDING → PROCESSING makes a late duplicate harmless.
  */
 import { Log } from "../log.ts";
-import { Transfer } from "../transfer/transfer.ts";
+// What the sweep uses, not the `Transfer` barrel (which would add create and its schemas to its bundle).
+import type { TransferInfo } from "../transfer/record.ts";
+import { get } from "../transfer/item.ts";
+import { listStuckPage } from "../transfer/list.ts";
+import { note, requireAttention } from "../transfer/transitions.ts";
+
+const Transfer = { get, listStuckPage, note, requireAttention };
 import { executionInput, type ExecutionInput } from "./document.ts";
 export { DEFAULT_STUCK_AFTER_MINUTES } from "./document.ts";
 
@@ -53,7 +59,7 @@ export interface SweepReport {
 export async function sweepStuckTransfers(input: { olderThanMs: number; control: ExecutionControl; limit?: number }): Promise<SweepReport> {
   const report: SweepReport = { checked: 0, actions: [], errors: [] };
   // One transfer's trouble (a throttled call, a stale read) must not stop the sweep of the others.
-  const guarded = async (transfer: Transfer.Info, body: () => Promise<void>) => {
+  const guarded = async (transfer: TransferInfo, body: () => Promise<void>) => {
     try {
       await body();
     } catch (error) {
@@ -61,13 +67,13 @@ export async function sweepStuckTransfers(input: { olderThanMs: number; control:
       Log.scope({ transferId: transfer.transferId }, () => Log.error("sweep could not handle a stuck transfer", { error }));
     }
   };
-  const record = (transfer: Transfer.Info, action: SweepAction, detail?: string) => {
+  const record = (transfer: TransferInfo, action: SweepAction, detail?: string) => {
     report.actions.push({ transferId: transfer.transferId, status: transfer.status, action, detail });
     Log.scope({ transferId: transfer.transferId }, () => Log.warn("stuck transfer", { status: transfer.status, action, detail }));
   };
 
   // The index is eventually consistent: re-read each candidate (strongly) before acting on it.
-  const reread = async (listed: Transfer.Info) => {
+  const reread = async (listed: TransferInfo) => {
     const current = await Transfer.get(listed.transferId);
     return current?.status === listed.status ? current : undefined;
   };

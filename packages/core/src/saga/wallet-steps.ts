@@ -1,11 +1,14 @@
 /**
  * The saga steps that move money: each is one idempotent wallet transaction (Postgres only).
+ * They import the wallet's money operations from their module, not the `Wallet` barrel, whose
+ * namespace keeps the reads and account operations (and their schemas) in a step's bundle.
  */
-import { Wallet } from "../wallet/wallet.ts";
+import * as Wallet from "../wallet/money.ts";
+import type { Outcome } from "../wallet/schema.ts";
 import { now, step } from "./step.ts";
 import type { WalletStepResult } from "./document.ts";
 
-async function walletStep(run: () => Promise<Wallet.Outcome>): Promise<WalletStepResult> {
+async function walletStep(run: () => Promise<Outcome>): Promise<WalletStepResult> {
   const outcome = await run();
   return { ...outcome, at: now() };
 }

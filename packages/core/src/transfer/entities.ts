@@ -10,7 +10,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Entity, Service, type EntityItem } from "electrodb";
 import { Resource } from "sst";
-import { HISTORY_OUTCOMES, HISTORY_STEPS, STATUSES } from "./info.ts";
+import { HISTORY_OUTCOMES, HISTORY_STEPS, STATUSES } from "./record.ts";
 import { IDEMPOTENCY_ENTITY, SERVICE_NAME, TRANSFER_ENTITY } from "./table.ts";
 
 /**

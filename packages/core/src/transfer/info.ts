@@ -1,86 +1,35 @@
 /**
- * What a transfer is, as every side sees it: its id, statuses, history, the API's request and
- * response shapes, list limits and error codes. Client-safe: zod/mini and core's money/user
- * only (no store, no SDK, no node:*), so the dashboard imports it instead of copying.
+ * What a transfer is, as every side sees it: its id, statuses, history and list limits (record.ts,
+ * re-exported), the API's request and response shapes and error codes. Client-safe: zod/mini and
+ * core's money/user only (no store, no SDK, no node:*), so the dashboard imports it instead of copying.
  */
 import * as z from "../util/zod.ts";
 import { Amount } from "../money.ts";
 import { UserId } from "../user.ts";
 import { AccountDetail, AccountsResponse, LedgerEntry } from "../wallet/schema.ts";
 import { TransferError } from "./errors.ts";
-import { STEP_HISTORY_NAMES } from "../saga/registry.ts";
 import { WalletError } from "../wallet/errors.ts";
+import { TransferInfo } from "./record.ts";
 
 export { TransferError, WalletError, AccountDetail, AccountsResponse };
 export { LEDGER_LIMIT_DEFAULT, LEDGER_LIMIT_MAX } from "../wallet/schema.ts";
 
-/**
- * A transfer's id: the ULID `Transfer.create` mints (its time part orders transfers), and so
- * the saga's input, the wallet's inbox keys (`DEBIT#<id>`) and the API's path parameter.
- */
-export const TransferId = z.string({ error: "transferId must be a string" }).check(
-  z.regex(/^[0-7][0-9A-HJKMNP-TV-Z]{25}$/, { error: "transferId must be a ULID" }),
-);
+export { TransferId } from "./id.ts";
 
-export const STATUSES = ["PENDING", "PROCESSING", "SUCCEEDED", "FAILED", "REQUIRES_ATTENTION"] as const;
-export const TransferStatus = z.enum(STATUSES);
-export type TransferStatus = z.infer<typeof TransferStatus>;
-
-/** The statuses a saga is still working on (the stuck sweep looks at these). */
-export const IN_FLIGHT_STATUSES = ["PENDING", "PROCESSING"] as const satisfies readonly TransferStatus[];
-export const isInFlight = (status: TransferStatus) => (IN_FLIGHT_STATUSES as readonly TransferStatus[]).includes(status);
-
-/** GET /transfers: transfers per page. */
-export const LIST_LIMIT_DEFAULT = 25;
-export const LIST_LIMIT_MAX = 100;
-
-/** The saga's steps as a transfer's history names them (`created` is the create, `sweep` the operator's sweep). */
-export const HISTORY_STEPS = ["created", ...STEP_HISTORY_NAMES, "sweep"] as const;
-export const HistoryStep = z.enum(HISTORY_STEPS);
-export type HistoryStep = z.infer<typeof HistoryStep>;
-
-export const HISTORY_OUTCOMES = ["pending", "started", "applied", "skipped", "succeeded", "error", "failed", "requires attention", "redriven"] as const;
-export const HistoryOutcome = z.enum(HISTORY_OUTCOMES);
-export type HistoryOutcome = z.infer<typeof HistoryOutcome>;
-
-/** One line of a transfer's history: typed fields, so a reader never parses text. */
-export const HistoryEntry = z.object({
-  step: HistoryStep,
-  outcome: HistoryOutcome,
-  at: z.iso.datetime(),
-  /** A wallet step: what it moved, a decimal string ("0.00" when skipped). */
-  amount: z.optional(z.string()),
-  /** A wallet step: true when a retry found it already recorded in the inbox and moved nothing again. */
-  replayed: z.optional(z.boolean()),
-  /** outcome "error": the failure's stable code and its message for people. */
-  errorCode: z.optional(z.string()),
-  errorMessage: z.optional(z.string()),
-  /** Free words for people, shown as they are (the sweep's notes; older items' text). */
-  detail: z.optional(z.string()),
-});
-export type HistoryEntry = z.infer<typeof HistoryEntry>;
-
-export const TransferInfo = z.object({
-  transferId: z.string(),
-  senderUserId: z.string(),
-  receiverUserId: z.string(),
-  /** Canonical decimal string, e.g. "12.34". */
-  amount: z.string(),
-  currency: z.string(),
-  status: TransferStatus,
-  /** A stable code (e.g. INSUFFICIENT_FUNDS) once a failure or compensation is recorded. */
-  failureReason: z.optional(z.string()),
-  failureMessage: z.optional(z.string()),
-  /** The saga execution that owns the transfer since `start`. */
-  executionId: z.optional(z.string()),
-  /** True once a compensation began: the transfer can no longer succeed. */
-  compensating: z.boolean(),
-  history: z.array(HistoryEntry),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-});
-export type TransferInfo = z.infer<typeof TransferInfo>;
-
+export {
+  STATUSES,
+  TransferStatus,
+  IN_FLIGHT_STATUSES,
+  isInFlight,
+  LIST_LIMIT_DEFAULT,
+  LIST_LIMIT_MAX,
+  HISTORY_STEPS,
+  HistoryStep,
+  HISTORY_OUTCOMES,
+  HistoryOutcome,
+  HistoryEntry,
+  TransferInfo,
+} from "./record.ts";
 /** The body of POST /transfers. Unknown fields are refused: a misspelt field must not be dropped silently. */
 export const CreateInput = z.strictObject({ senderUserId: UserId, receiverUserId: UserId, amount: Amount }).check(
   z.refine((input) => input.senderUserId !== input.receiverUserId, {

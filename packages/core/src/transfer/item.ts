@@ -7,7 +7,7 @@ import { storeCall } from "../transient.ts";
 import { fn as validated } from "../util/fn.ts";
 import { Dynamo, type TransferItem } from "./entities.ts";
 import { TransferError } from "./errors.ts";
-import { TransferId, type HistoryEntry, type TransferInfo } from "./info.ts";
+import { TransferId, type HistoryEntry, type TransferInfo } from "./record.ts";
 
 /** Every Transfer function validates its input (INVALID_INPUT) and reports a transient DynamoDB failure as TRANSIENT_STORE_ERROR. */
 export const fn = <S extends $ZodType, R>(schema: S, body: (input: Output<S>) => Promise<R>) =>

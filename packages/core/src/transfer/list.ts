@@ -14,15 +14,8 @@ import { AppError } from "../error.ts";
 import { UserId } from "../user.ts";
 import { DAY_MS, Dynamo, RECENT_SHARDS, recentBucket, type TransferItem, type TransferService } from "./entities.ts";
 import { TransferError } from "./errors.ts";
-import {
-  IN_FLIGHT_STATUSES,
-  LIST_LIMIT_DEFAULT,
-  LIST_LIMIT_MAX,
-  TransferId,
-  TransferStatus,
-  type TransferInfo,
-  type TransferPage,
-} from "./info.ts";
+import type { TransferPage } from "./info.ts";
+import { IN_FLIGHT_STATUSES, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, TransferId, TransferStatus, type TransferInfo } from "./record.ts";
 import { fn, iso, toInfo } from "./item.ts";
 
 /** How far back the cross-user "recent" view (and the stuck sweep) looks. */

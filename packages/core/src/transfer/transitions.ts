@@ -7,7 +7,7 @@ import * as z from "../util/zod.ts";
 import { AppError } from "../error.ts";
 import { Dynamo, type TransferItem, type TransferService } from "./entities.ts";
 import { TransferError } from "./errors.ts";
-import { HistoryEntry, IN_FLIGHT_STATUSES, TransferId, type TransferInfo, type TransferStatus } from "./info.ts";
+import { HistoryEntry, IN_FLIGHT_STATUSES, TransferId, type TransferInfo, type TransferStatus } from "./record.ts";
 import { clip, fn, get, iso, toInfo } from "./item.ts";
 
 /** ElectroDB's condition callback for an update of a transfer. */

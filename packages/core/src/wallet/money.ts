@@ -8,12 +8,13 @@ import * as z from "../util/zod.ts";
 import { AppError } from "../error.ts";
 import { Amount, normalize } from "../money.ts";
 import { UserId } from "../user.ts";
-import { TransferId } from "../transfer/info.ts";
+import { TransferId } from "../transfer/id.ts";
 import { submit } from "./batch.ts";
 import { db } from "./client.ts";
 import { WalletError } from "./errors.ts";
 import { fn, notFound } from "./run.ts";
-import { DepositReference, type Outcome, type OutcomeKind } from "./schema.ts";
+import { DepositReference } from "./reference.ts";
+import type { Outcome, OutcomeKind } from "./schema.ts";
 
 /** What the money functions (migrations/R__money_*.sql) return: the outcome, decided in SQL. */
 export interface MoneyRow {

@@ -5,7 +5,7 @@
  * reference derived from the key, so a replay moves nothing and returns the same entry).
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "../util/zod.ts";
 import { Actor } from "../actor.ts";
 import { AppError, isAppError } from "../error.ts";
 import { IdempotencyKey } from "../idempotency.ts";

@@ -1,7 +1,7 @@
 /** What the wallet recorded: ledger entries, inbox rows and the conservation totals. */
 import * as z from "../util/zod.ts";
 import { fromMinor, normalize, toMinor } from "../money.ts";
-import { TransferId } from "../transfer/info.ts";
+import { TransferId } from "../transfer/id.ts";
 import { db } from "./client.ts";
 import { call, guard, iso } from "./run.ts";
 import { AccountOwner, LedgerQuery, TransactionId, type Kind, type LedgerEntry, type OutcomeKind, type Totals } from "./schema.ts";

@@ -4,6 +4,7 @@
  */
 import * as z from "../util/zod.ts";
 import { UserId } from "../user.ts";
+import { REFERENCE } from "./reference.ts";
 
 /** The treasury's user id: deposits come from it. Not a valid UserId, so no user can take it. */
 export const TREASURY_USER_ID = "_treasury";
@@ -11,15 +12,7 @@ export const TREASURY_USER_ID = "_treasury";
 /** Whose account a read is about: a user's, or the treasury's. */
 export const AccountOwner = z.union([UserId, z.literal(TREASURY_USER_ID)]);
 
-// The characters an inbox key's reference may hold: a transfer id (a ULID) always fits.
-const REFERENCE = "[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}";
-
-/** A deposit's reference: the second half of its inbox key `DEPOSIT#<reference>`. */
-export const DepositReference = z.string({ error: "a deposit reference must be a string" }).check(
-  z.regex(new RegExp(`^${REFERENCE}$`), {
-    error: "a deposit reference must be 1–128 characters: letters, digits, '_', '.', ':', '@', '-'",
-  }),
-);
+export { DepositReference } from "./reference.ts";
 
 export const KINDS = ["DEPOSIT", "DEBIT", "CREDIT", "REFUND", "REVERSE"] as const;
 export const Kind = z.enum(KINDS);

@@ -1,24 +1,24 @@
 /**
  * The HTTP API, composed in one place: the middleware every request passes (CORS, one log line,
  * the caller), one router per resource, the error mapping and the OpenAPI document. Routes are
- * declared from core's zod schemas; core applies every rule, the caller's included.
+ * declared from core's zod schemas; core applies every rule, the caller's included. The document
+ * is generated from those declarations at build time (`pnpm run openapi`) and served as is.
  */
+import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { Actor } from "@ewallet/core/actor";
 import { authenticate, authenticateClaims } from "@ewallet/core/auth";
 import { Log } from "@ewallet/core/log";
 import { ApiErrorCode } from "@ewallet/core/transfer/info";
-import { AccountsApi } from "./accounts.ts";
-import { errorResponse, router } from "./common.ts";
+import { errorResponse } from "./common.ts";
 import { CORS } from "./cors.ts";
-import { OnboardingApi } from "./onboarding.ts";
-import { classicSchemas } from "./openapi-classic.ts";
-import { TransfersApi } from "./transfers.ts";
+import openApiDocument from "./openapi.json" with { type: "json" };
+import { RESOURCES } from "./resources.ts";
 
 type AuthorizedEnv = { event?: { requestContext?: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } } } };
 
 export function createApp() {
-  const app = router();
+  const app = new Hono();
   app.onError((error, c) => errorResponse(c, error));
   app.use("*", cors({ origin: CORS.allowOrigin, allowHeaders: [...CORS.allowHeaders], exposeHeaders: [...CORS.exposeHeaders], maxAge: CORS.maxAgeSeconds }));
   // One JSON line per request; lines logged while handling it carry its request id.
@@ -40,17 +40,7 @@ export function createApp() {
   });
   app.notFound((c) => c.json({ error: { code: ApiErrorCode.NOT_FOUND, message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
 
-  app.route("/transfers", TransfersApi.route);
-  app.route("/accounts", AccountsApi.route);
-  app.route("/accounts", OnboardingApi.route);
-
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
-  // Core's zod/mini schemas (UserId, Amount, the wallet's) as classic zod for the generator; validation is unchanged.
-  classicSchemas(app.openAPIRegistry.definitions);
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: { title: "E-wallet transfers", version: "1.0.0", description: "Transfers between wallets, moved by a saga. Errors: { error: { code, message } }." },
-    security: [{ bearer: [] }],
-  });
+  for (const { path, router } of RESOURCES) app.route(path, router);
+  app.get("/openapi.json", (c) => c.json(openApiDocument));
   return app;
 }

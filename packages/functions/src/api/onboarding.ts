@@ -3,13 +3,13 @@
  * POST /accounts/{userId}/deposits (operators fund a wallet from the treasury).
  * The rules, the caller's included, are in core's Onboarding.
  */
-import { createRoute, z } from "@hono/zod-openapi";
 import { Onboarding } from "@ewallet/core/wallet/onboarding";
 import { LedgerEntry } from "@ewallet/core/wallet/schema";
 import { AccountPath } from "./accounts.ts";
-import { errorResponses, idempotencyKeyHeader, router } from "./common.ts";
+import { errorResponses, idempotencyKeyHeader } from "./common.ts";
+import { openapi, router, type ApiRoute } from "./route.ts";
 
-const openAccount = createRoute({
+const openAccount = {
   method: "post",
   path: "/",
   summary: "Open the caller's own wallet (idempotent)",
@@ -18,9 +18,9 @@ const openAccount = createRoute({
     200: { description: "Already open: the same body as when it was opened", content: { "application/json": { schema: Onboarding.OpenedAccount } } },
     ...errorResponses,
   },
-});
+} satisfies ApiRoute;
 
-const deposit = createRoute({
+const deposit = {
   method: "post",
   path: "/{userId}/deposits",
   summary: "Move money from the treasury to a wallet (operators; idempotent per Idempotency-Key)",
@@ -32,22 +32,21 @@ const deposit = createRoute({
   responses: {
     201: {
       description: "The wallet's ledger entry (or the first response replayed, with header Idempotent-Replayed: true)",
-      // core defines it in zod/mini (light for the wallet steps); a response schema is typed as classic zod.
-      content: { "application/json": { schema: z.object(LedgerEntry.shape) } },
+      content: { "application/json": { schema: LedgerEntry } },
     },
     ...errorResponses,
   },
-});
+} satisfies ApiRoute;
 
 export namespace OnboardingApi {
   export const route = router();
 
-  route.openapi(openAccount, async (c) => {
+  openapi(route, openAccount, async (c) => {
     const { account, created } = await Onboarding.openOwnAccount();
     return created ? c.json(account, 201) : c.json(account, 200);
   });
 
-  route.openapi(deposit, async (c) => {
+  openapi(route, deposit, async (c) => {
     const { entry, replayed } = await Onboarding.deposit({
       idempotencyKey: c.req.valid("header")["idempotency-key"],
       userId: c.req.valid("param").userId,

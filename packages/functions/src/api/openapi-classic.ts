@@ -1,12 +1,11 @@
 /**
- * The OpenAPI document from core's schemas, whichever zod API defined them.
+ * Core's schemas as the OpenAPI generator needs them (build time only: openapi-document.ts).
  *
- * Core defines what the wallet steps load (UserId, Amount, the wallet's schemas) in zod/mini, so a
- * wallet step does not bundle classic zod (issue 12). The API's routes nest those schemas in classic
- * ones, and validation works as is (both APIs share zod/v4/core). The OpenAPI generator, though,
- * asks every schema for classic zod's `.meta()`. So before the document is generated, each schema
- * that holds a zod/mini part is rebuilt as classic zod from the same definition: the same checks,
- * messages and transforms (the very objects, not copies), only the classic methods added.
+ * Core and the routes define schemas in zod/mini, so no handler bundles classic zod (issue 12).
+ * The generator, though, asks every schema for classic zod's `.meta()`. So before the document is
+ * generated, each schema that holds a zod/mini part is rebuilt as classic zod from the same
+ * definition: the same checks, messages and transforms (the very objects, not copies), only the
+ * classic methods added.
  */
 import { z } from "@hono/zod-openapi";
 import type * as core from "zod/v4/core";
@@ -70,17 +69,20 @@ export function classic<T extends core.$ZodType>(schema: T): T {
   const Classic = (def.type === "string" && CLASSIC_FORMAT[def.format as string]) || CLASSIC[def.type as string];
   if (!Classic) throw new Error(`no classic zod rebuild for a zod/mini ${String(def.type)} schema (add it to CLASSIC)`);
   const result = new Classic(next as unknown as core.$ZodTypeDef);
+  // Metadata (a description) is zod's global registry's, keyed by the schema object: the rebuild carries it.
+  const meta = z.globalRegistry.get(schema);
+  if (meta) z.globalRegistry.add(result, meta);
   rebuilt.set(schema, result);
   return result as T;
 }
 
-/** Rebuilds, in place, every schema the registered routes and components hold (see `classic`). */
-export function classicSchemas(node: unknown, seen = new Set<unknown>()): void {
-  if (typeof node !== "object" || node === null || seen.has(node)) return;
-  seen.add(node);
-  const record = node as Record<string, unknown>;
-  for (const [key, value] of Object.entries(record)) {
-    if (isSchema(value)) record[key] = classic(value);
-    else classicSchemas(value, seen);
-  }
+/**
+ * A copy of a route declaration with every schema it holds as classic zod (see `classic`);
+ * `named` gives the schemas the document names as components (their classic form, with its refId).
+ */
+export function withClassicSchemas<T>(node: T, named: ReadonlyMap<core.$ZodType, core.$ZodType> = new Map()): T {
+  if (isSchema(node)) return (named.get(node) ?? classic(node)) as T;
+  if (Array.isArray(node)) return node.map((item) => withClassicSchemas(item, named)) as T;
+  if (typeof node !== "object" || node === null) return node;
+  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, withClassicSchemas(value, named)])) as T;
 }

@@ -3,13 +3,14 @@
  * TransferAccess applies the caller's rules and validates what only it knows (the create
  * body, a transfer id); the routes describe them and shape the answers.
  */
-import { createRoute, z } from "@hono/zod-openapi";
 import { TransferAccess } from "@ewallet/core/access";
 import { UserId } from "@ewallet/core/user";
 import { CreatedTransfer, CreateInput, LIST_LIMIT_MAX, TransferDetail, TransferId, TransferPage, TransferStatus, createdView } from "@ewallet/core/transfer/info";
-import { errorResponses, idempotencyKeyHeader, router, validatedByCore } from "./common.ts";
+import * as z from "@ewallet/core/util/zod";
+import { errorResponses, idempotencyKeyHeader } from "./common.ts";
+import { openapi, router, validatedByCore, type ApiRoute } from "./route.ts";
 
-const create = createRoute({
+const create = {
   method: "post",
   path: "/",
   summary: "Create a transfer (idempotent per Idempotency-Key)",
@@ -20,13 +21,13 @@ const create = createRoute({
   responses: {
     201: {
       description: "Created (or the original response replayed, with header Idempotent-Replayed: true)",
-      content: { "application/json": { schema: z.object(CreatedTransfer.shape) } },
+      content: { "application/json": { schema: CreatedTransfer } },
     },
     ...errorResponses,
   },
-});
+} satisfies ApiRoute;
 
-const get = createRoute({
+const get = {
   method: "get",
   path: "/{transferId}",
   summary: "A transfer with its status and step history",
@@ -34,13 +35,13 @@ const get = createRoute({
   responses: {
     200: {
       description: "The transfer and the ledger entries its saga wrote",
-      content: { "application/json": { schema: z.object(TransferDetail.shape) } },
+      content: { "application/json": { schema: TransferDetail } },
     },
     ...errorResponses,
   },
-});
+} satisfies ApiRoute;
 
-const list = createRoute({
+const list = {
   method: "get",
   path: "/",
   summary: "Transfers newest first, by user (sent and received) or across everyone",
@@ -48,15 +49,15 @@ const list = createRoute({
     query: z.object({
       user: z.optional(UserId),
       status: z.optional(TransferStatus),
-      cursor: z.string().max(2048).optional(),
-      limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).optional(),
+      cursor: z.optional(z.string().check(z.maxLength(2048))),
+      limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(LIST_LIMIT_MAX))),
     }),
   },
   responses: {
-    200: { description: "One page", content: { "application/json": { schema: z.object(TransferPage.shape) } } },
+    200: { description: "One page", content: { "application/json": { schema: TransferPage } } },
     ...errorResponses,
   },
-});
+} satisfies ApiRoute;
 
 export namespace TransfersApi {
   export const route = router();
@@ -70,5 +71,5 @@ export namespace TransfersApi {
 
   validatedByCore(route, get, async (c) => c.json(await TransferAccess.get(c.req.param("transferId") ?? ""), 200));
 
-  route.openapi(list, async (c) => c.json(await TransferAccess.list(c.req.valid("query")), 200));
+  openapi(route, list, async (c) => c.json(await TransferAccess.list(c.req.valid("query")), 200));
 }
