@@ -13,10 +13,10 @@ import type { TransferInfo } from "../transfer/record.ts";
 import { get } from "../transfer/item.ts";
 import { listStuckPage } from "../transfer/list.ts";
 import { note, requireAttention } from "../transfer/transitions.ts";
-
-const Transfer = { get, listStuckPage, note, requireAttention };
 import { executionInput, type ExecutionInput } from "./document.ts";
 export { DEFAULT_STUCK_AFTER_MINUTES } from "./document.ts";
+
+const Transfer = { get, listStuckPage, note, requireAttention };
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED" | "PENDING_REDRIVE";
 
