@@ -11,7 +11,7 @@
  *       counted on the wire; ceiling = DynamoDB Local's conditional-write rate / writes per transfer.
  *
  * Options (environment): BENCH_ONLY=hot|pipeline, BENCH_HOT_SECONDS (per round, default 2),
- * BENCH_TRANSFERS (default 1000), BENCH_CLIENTS (default 32), BENCH_WARMUP_TRANSFERS (default 3000, not measured;
+ * BENCH_TRANSFERS (default 1000), BENCH_CLIENTS (default 32), BENCH_WARMUP_TRANSFERS (default 1500, not measured;
  * DynamoDB Local's JIT needs them), BENCH_DYNAMO=in-memory|durable (default in-memory: DynamoDB Local's
  * -inMemory, as the tests run it; durable: tables in files, as `pnpm start` keeps them),
  * BENCH_CPU_PROFILE=<file.cpuprofile>: node's CPU profile of the measured pipeline run only (open it in Chrome's DevTools).
@@ -29,7 +29,7 @@ import { DEMO_USERS, resourceEnvironment, startRuntime } from "./stack.ts";
 
 const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 1000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
-const WARMUP_TRANSFERS = Number(process.env.BENCH_WARMUP_TRANSFERS ?? 3000);
+const WARMUP_TRANSFERS = Number(process.env.BENCH_WARMUP_TRANSFERS ?? 1500);
 const WARMUP_ROUND_TRANSFERS = 500;
 const ONLY = process.env.BENCH_ONLY;
 const DYNAMO_MODE = process.env.BENCH_DYNAMO ?? "in-memory";
@@ -175,9 +175,9 @@ async function pipeline(dynamoEndpoint: string, dynamoPort: number, postgresPort
       }),
     );
   };
-  // Warm-up, not measured, in rounds whose CPU per transfer is printed: DynamoDB Local's JIT
-  // (HotSpot's C2) takes a few thousand transfers to compile its hot paths, and until it has,
-  // DynamoDB Local spends two to four times the CPU of its steady state per transfer.
+  // Warm-up, not measured, in rounds whose CPU per transfer is printed: until DynamoDB Local's JIT
+  // has compiled its hot paths (≈ 500 transfers with C1, as engines.ts runs it; ≈ 3,000 with C2) it
+  // spends two to four times the CPU of its steady state per transfer.
   const warmupMeter = cpuMeter(dynamoPort, postgresPort);
   const warmupRounds: { transfers: number; perS: number; dynamoLocalCpuMs: number; nodeCpuMs: number }[] = [];
   for (let warmed = 0; warmed < WARMUP_TRANSFERS; ) {

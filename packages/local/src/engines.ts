@@ -167,11 +167,15 @@ export interface StartDynamoOptions {
 }
 
 /**
- * The JVM's serial collector: DynamoDB Local's heap stays small, and on two cores G1's concurrent
- * threads cost more than they save (measured with `pnpm run bench`: ≈ 10% less DynamoDB Local CPU per
- * transfer, see the README's benchmark section). Nothing else about the JVM is changed.
+ * How DynamoDB Local's JVM runs (measured with `pnpm run bench` and the test suite; README, "Benchmark"):
+ *  - the serial collector: its heap stays small, and on two cores G1's concurrent threads cost more
+ *    than they save (≈ 11% less DynamoDB Local CPU per transfer);
+ *  - the C1 compiler only (TieredStopAtLevel=1): C2 takes ≈ 3,000 transfers to compile DynamoDB
+ *    Local's hot paths, during which it costs two to four times its steady CPU per transfer; C1 is
+ *    there after ≈ 500, at a steady cost ≈ 7% above C2's. Test runs, and most `pnpm start` sessions,
+ *    never leave the warm-up: the test suite's DynamoDB Local used 92 CPU-seconds instead of 142.
  */
-const DYNAMO_JVM_OPTIONS = ["-XX:+UseSerialGC"];
+const DYNAMO_JVM_OPTIONS = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"];
 /** Offline means offline: DynamoDB Local would otherwise try to send usage telemetry to AWS at start and stop. */
 const DYNAMO_LOCAL_OPTIONS = ["-disableTelemetry"];
 
