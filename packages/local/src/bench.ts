@@ -11,10 +11,17 @@
  *       counted on the wire; ceiling = DynamoDB Local's conditional-write rate / writes per transfer.
  *
  * Options (environment): BENCH_ONLY=hot|pipeline, BENCH_HOT_SECONDS (per round, default 2),
- * BENCH_TRANSFERS (default 1000), BENCH_CLIENTS (default 32), BENCH_WARMUP_TRANSFERS (default 300, not measured).
+ * BENCH_TRANSFERS (default 1000), BENCH_CLIENTS (default 32), BENCH_WARMUP_TRANSFERS (default 1500, not measured;
+ * DynamoDB Local's JIT needs them), BENCH_DYNAMO=in-memory|durable (default in-memory: DynamoDB Local's
+ * -inMemory, as the tests run it; durable: tables in files, as `pnpm start` keeps them),
+ * BENCH_CPU_PROFILE=<file.cpuprofile>: node's CPU profile of the measured pipeline run only (open it in Chrome's DevTools).
  */
 import { randomUUID } from "node:crypto";
-import { cpus } from "node:os";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
+import http from "node:http";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { DYNAMO_READS, DYNAMO_WRITES, STREAM_CALLS, cpuMeter, wire } from "./bench-wire.ts";
 import { hotAccounts } from "./bench-hot.ts";
 import { startDynamo, startPostgres, type Engine } from "./engines.ts";
@@ -22,8 +29,11 @@ import { DEMO_USERS, resourceEnvironment, startRuntime } from "./stack.ts";
 
 const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 1000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
-const WARMUP_TRANSFERS = Number(process.env.BENCH_WARMUP_TRANSFERS ?? 300);
+const WARMUP_TRANSFERS = Number(process.env.BENCH_WARMUP_TRANSFERS ?? 1500);
+const WARMUP_ROUND_TRANSFERS = 500;
 const ONLY = process.env.BENCH_ONLY;
+const DYNAMO_MODE = process.env.BENCH_DYNAMO ?? "in-memory";
+const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 
 const print = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
@@ -82,9 +92,32 @@ function findTransferId(input: unknown): string | undefined {
   return undefined;
 }
 
-async function pipeline(dynamoEndpoint: string, dynamoPort: number, postgresPort: number) {
-  const ceilingWriteRate = await conditionalWriteRate(dynamoEndpoint);
+/**
+ * The load generator's POST: node:http on keep-alive sockets. The clients share the process (and
+ * its CPU figure) with the system they measure, so they should cost as little as a client can:
+ * fetch (undici, web streams) cost about 0.8 ms more of node's CPU per transfer.
+ */
+const clientAgent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+function postJson(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: "POST", agent: clientAgent, headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => {
+        try {
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
+        } catch (error) {
+          reject(error);
+        }
+      });
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+}
 
+async function pipeline(dynamoEndpoint: string, dynamoPort: number, postgresPort: number) {
   const waiting = new Map<string, (status: string) => void>();
   const finished = new Map<string, string>();
   let runtimeRef: Awaited<ReturnType<typeof startRuntime>> | undefined;
@@ -113,8 +146,9 @@ async function pipeline(dynamoEndpoint: string, dynamoPort: number, postgresPort
   let outcomes = new Map<string, number>();
   let next = 0;
   let refused = 0;
-  const drive = (count: number) =>
-    Promise.all(
+  const drive = (count: number) => {
+    next = 0;
+    return Promise.all(
       Array.from({ length: CLIENTS }, async () => {
         while (next < count) {
           next += 1;
@@ -122,12 +156,12 @@ async function pipeline(dynamoEndpoint: string, dynamoPort: number, postgresPort
           const others = DEMO_USERS.filter((u) => u !== sender);
           const receiver = others[Math.floor(Math.random() * others.length)]!;
           const t0 = performance.now();
-          const response = await fetch(`${runtime.apiUrl}/transfers`, {
-            method: "POST",
-            headers: { "content-type": "application/json", authorization: `Bearer ${tokens.get(sender)}`, "idempotency-key": randomUUID() },
-            body: JSON.stringify({ senderUserId: sender, receiverUserId: receiver, amount: "0.01" }),
-          });
-          const body = (await response.json()) as { transferId?: string };
+          const response = await postJson(
+            `${runtime.apiUrl}/transfers`,
+            { authorization: `Bearer ${tokens.get(sender)}`, "idempotency-key": randomUUID() },
+            JSON.stringify({ senderUserId: sender, receiverUserId: receiver, amount: "0.01" }),
+          );
+          const body = response.body as { transferId?: string };
           if (response.status !== 201 || !body.transferId) {
             refused += 1;
             continue;
@@ -140,9 +174,35 @@ async function pipeline(dynamoEndpoint: string, dynamoPort: number, postgresPort
         }
       }),
     );
-  // Warm-up, not measured: DynamoDB Local's JIT and both connection pools reach steady state.
-  await drive(WARMUP_TRANSFERS);
-  [latencies, outcomes, next, refused] = [[], new Map(), 0, 0];
+  };
+  // Warm-up, not measured, in rounds whose CPU per transfer is printed: until DynamoDB Local's JIT
+  // has compiled its hot paths (≈ 500 transfers with C1, as engines.ts runs it; ≈ 3,000 with C2) it
+  // spends two to four times the CPU of its steady state per transfer.
+  const warmupMeter = cpuMeter(dynamoPort, postgresPort);
+  const warmupRounds: { transfers: number; perS: number; dynamoLocalCpuMs: number; nodeCpuMs: number }[] = [];
+  for (let warmed = 0; warmed < WARMUP_TRANSFERS; ) {
+    const count = Math.min(WARMUP_ROUND_TRANSFERS, WARMUP_TRANSFERS - warmed);
+    const [cpuStart, roundStarted] = [warmupMeter(), performance.now()];
+    await drive(count);
+    const cpuEnd = warmupMeter();
+    warmupRounds.push({
+      transfers: count,
+      perS: round((count * 1000) / (performance.now() - roundStarted), 1),
+      dynamoLocalCpuMs: round((cpuEnd.dynamoLocalMs - cpuStart.dynamoLocalMs) / count),
+      nodeCpuMs: round((cpuEnd.nodeMs - cpuStart.nodeMs) / count),
+    });
+    warmed += count;
+  }
+  print({ bench: "pipeline-warmup", transfers: WARMUP_TRANSFERS, rounds: warmupRounds });
+  // The ceiling is measured warm too (DynamoDB Local's write path is the one the warm-up compiled).
+  const ceilingWriteRate = await conditionalWriteRate(dynamoEndpoint);
+  [latencies, outcomes, refused] = [[], new Map(), 0];
+  const profiler = CPU_PROFILE ? new Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post("Profiler.enable");
+    await profiler.post("Profiler.start");
+  }
   const cpu = cpuMeter(dynamoPort, postgresPort);
   const cpuBefore = cpu();
   wire.reset();
@@ -152,6 +212,11 @@ async function pipeline(dynamoEndpoint: string, dynamoPort: number, postgresPort
   const elapsedMs = performance.now() - started;
   wire.counting = false;
   const cpuAfter = cpu();
+  if (profiler) {
+    const { profile } = await profiler.post("Profiler.stop");
+    await writeFile(CPU_PROFILE!, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   const cpuMsPerTransfer = {
     node: (cpuAfter.nodeMs - cpuBefore.nodeMs) / Math.max(latencies.length, 1),
     dynamoLocal: (cpuAfter.dynamoLocalMs - cpuBefore.dynamoLocalMs) / Math.max(latencies.length, 1),
@@ -170,6 +235,7 @@ async function pipeline(dynamoEndpoint: string, dynamoPort: number, postgresPort
   const stepRetries = [...runtime.saga.executions.values()].reduce((n, e) => n + e.states.filter((s) => s.endsWith(":retry")).length, 0);
   print({
     bench: "pipeline",
+    dynamoDbLocal: DYNAMO_MODE,
     transfers: done,
     refusedByApi: refused,
     clients: CLIENTS,
@@ -206,13 +272,16 @@ async function pipeline(dynamoEndpoint: string, dynamoPort: number, postgresPort
 // ------------------------------------------------------------------ main
 const engines: Engine<unknown>[] = [];
 let exitCode = 0;
+let dynamoDataDir: string | undefined;
 try {
+  if (DYNAMO_MODE !== "in-memory" && DYNAMO_MODE !== "durable") throw new Error(`BENCH_DYNAMO must be in-memory or durable, not ${DYNAMO_MODE}`);
+  if (DYNAMO_MODE === "durable") dynamoDataDir = await mkdtemp(join(tmpdir(), "ewallet-bench-dynamo-"));
   // LOG_LEVEL: steps and requests log a JSON line each; the bench prints only its figures.
   process.env.LOG_LEVEL ??= "error";
-  const [dynamo, pgEngine] = await Promise.all([startDynamo(), startPostgres({ databaseUrl: process.env.DATABASE_URL })]);
+  const [dynamo, pgEngine] = await Promise.all([startDynamo({ dataDir: dynamoDataDir }), startPostgres({ databaseUrl: process.env.DATABASE_URL })]);
   engines.push(dynamo, pgEngine);
   Object.assign(process.env, resourceEnvironment({ dynamoEndpoint: dynamo.info.endpoint, postgres: pgEngine.info, tableName: "bench-transfers" }));
-  print({ bench: "engines", dynamo: dynamo.info.endpoint, postgres: `${pgEngine.info.host}:${pgEngine.info.port}`, durable: !process.env.DATABASE_URL, cpus: cpus().length });
+  print({ bench: "engines", dynamo: dynamo.info.endpoint, postgres: `${pgEngine.info.host}:${pgEngine.info.port}`, dynamoDbLocal: DYNAMO_MODE === "durable" ? "durable (-dbPath, as pnpm start)" : "in-memory (-inMemory, as the tests)", postgresMode: process.env.DATABASE_URL ? "DATABASE_URL" : "embedded, durable (fsync on)", cpus: cpus().length });
   if (ONLY !== "pipeline") await hotAccounts();
   if (ONLY !== "hot") await pipeline(dynamo.info.endpoint, Number(new URL(dynamo.info.endpoint).port), pgEngine.info.port);
 } catch (error) {
@@ -220,5 +289,6 @@ try {
   exitCode = 1;
 } finally {
   await Promise.all(engines.map((engine) => engine.stop().catch(() => {})));
+  if (dynamoDataDir) await rm(dynamoDataDir, { recursive: true, force: true });
 }
 process.exit(exitCode);

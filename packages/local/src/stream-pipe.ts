@@ -16,9 +16,20 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { pipeSettings, sagaInputTemplate, transferInsertFilter } from "@ewallet/core/saga/pipe";
 import { matchesPattern, pipesDynamoDBEvent, renderTargetInput } from "./pipe-emulation.ts";
 
-/** A pass that found fewer records than this waits GATHER_MS before the next (a full page never waits). */
-const GATHER_BELOW_RECORDS = 20;
-const GATHER_MS = 10;
+/**
+ * How the shards are polled. Each GetRecords costs DynamoDB Local about 2 ms of CPU whatever it
+ * returns (and about 0.08 ms per record), and the SDK call about 1 ms in node, so under load the
+ * pipe reads fewer, larger pages: passes begin `pollIntervalMs` apart (50 ms) while the stream is
+ * idle or trickling (a test's lone transfer is picked up at once), BUSY_POLL_MS apart once a pass
+ * found at least BUSY_RECORDS records, and a full page is followed by the next at once, so a
+ * backlog is read RECORDS_PER_CALL at a time.
+ */
+const BUSY_RECORDS = 10;
+const BUSY_POLL_MS = 100;
+/** GetRecords' maximum page (DynamoDB Streams: "up to 1,000 records"). */
+const RECORDS_PER_CALL = 1000;
+/** Shards are listed again this often (DescribeStream costs DynamoDB Local ~8 ms), and at once when one closes. */
+const DISCOVER_EVERY_MS = 10_000;
 
 export interface StreamPipeOptions {
   tableName: string;
@@ -55,6 +66,7 @@ export class StreamPipe {
   private pass = 0;
   private readonly trimmed = new Map<string, number>();
   private checkpointDirty = false;
+  private shardClosed = false;
   private checkpointSavedAt = 0;
 
   constructor(private readonly options: StreamPipeOptions) {}
@@ -136,10 +148,14 @@ export class StreamPipe {
     return response.ShardIterator;
   }
 
-  private async readShard(shardId: string, iterator: string): Promise<number> {
+  /**
+   * Reads one page of a shard and delivers it: how many records it held, whether the page was full,
+   * and whether the shard must be read again before the pipe can say it is idle (a new iterator).
+   */
+  private async readShard(shardId: string, iterator: string): Promise<{ records: number; full: boolean; again?: boolean }> {
     let page;
     try {
-      page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
+      page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_CALL }));
     } catch (error) {
       // DynamoDB Local sometimes refuses a fresh stream's first iterator as trimmed, and
       // iterators expire: take a new one from the last delivered position (at-least-once, as Pipes).
@@ -150,9 +166,11 @@ export class StreamPipe {
       this.trimmed.set(shardId, tries);
       if (tries >= TRIMMED_RETRIES) this.positions.delete(shardId);
       this.iterators.set(shardId, await this.iteratorFor(shardId));
-      return 1; // not known to be idle: read again with the new iterator before saying so
+      return { records: 0, full: false, again: true }; // not known to be idle: read with the new iterator next pass
     }
     this.iterators.set(shardId, page.NextShardIterator);
+    // A closed shard has no next iterator: its children are found by listing the shards again.
+    if (!page.NextShardIterator) this.shardClosed = true;
     this.trimmed.delete(shardId);
     for (const record of page.Records ?? []) {
       try {
@@ -165,7 +183,8 @@ export class StreamPipe {
         this.checkpointDirty = true;
       }
     }
-    return page.Records?.length ?? 0;
+    const records = page.Records?.length ?? 0;
+    return { records, full: records >= RECORDS_PER_CALL };
   }
 
   private async run(streamArn: string) {
@@ -173,24 +192,29 @@ export class StreamPipe {
     let lastDiscovery = 0;
     while (this.running) {
       this.pass += 1;
+      const passStarted = Date.now();
       try {
-        if (Date.now() - lastDiscovery > 1000) {
+        if (this.shardClosed || passStarted - lastDiscovery >= DISCOVER_EVERY_MS) {
+          this.shardClosed = false;
           await this.discoverShards(streamArn);
           lastDiscovery = Date.now();
         }
         let found = 0;
+        let full = false;
+        let again = false;
         for (const [shardId, iterator] of this.iterators) {
           if (!iterator || !this.running) continue;
-          found += await this.readShard(shardId, iterator);
+          const page = await this.readShard(shardId, iterator);
+          found += page.records;
+          full ||= page.full;
+          again ||= page.again ?? false;
         }
         if (Date.now() - this.checkpointSavedAt >= CHECKPOINT_EVERY_MS) await this.saveCheckpoint();
-        if (found === 0) {
-          this.resolveIdle();
-          await new Promise((r) => setTimeout(r, pollIntervalMs));
-        } else if (found < GATHER_BELOW_RECORDS) {
-          // Each GetRecords costs DynamoDB Local a few ms whatever it returns: under a trickle,
-          // let records gather briefly instead of fetching them one or two at a time.
-          await new Promise((r) => setTimeout(r, GATHER_MS));
+        if (found === 0 && !full && !again) this.resolveIdle();
+        if (!full) {
+          const periodMs = found >= BUSY_RECORDS ? Math.max(BUSY_POLL_MS, pollIntervalMs) : pollIntervalMs;
+          const waitMs = passStarted + periodMs - Date.now();
+          if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
         }
       } catch (error) {
         if (!this.running) break;
