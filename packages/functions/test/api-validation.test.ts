@@ -41,6 +41,10 @@ const cases: [string, RequestInit, boolean, number, unknown][] = [
   ["/accounts/alice/deposits", { method: "POST", headers: { "idempotency-key": "k1" } }, true, 400, {"error": {"code": "VALIDATION_FAILED", "message": "The request is invalid", "fields": [{"path": "amount", "message": "amount must be a decimal string such as \"12.34\""}]}}],
   ["/accounts/bad%20id/deposits", { method: "POST", headers: { ...json }, body: JSON.stringify({ amount: 5 }) }, true, 400, {"error": {"code": "VALIDATION_FAILED", "message": "The request is invalid", "fields": [{"path": "userId", "message": "user id must be 1–128 characters: letters, digits, '_', '.', '@', '-'"}]}}],
   ["/transfers", { method: "POST", headers: { "content-type": "text/plain", "idempotency-key": "k1" }, body: "x" }, false, 415, {"error": {"code": "UNSUPPORTED_MEDIA_TYPE", "message": "Unsupported Media Type"}}],
+  // The create body is core's to judge, but it passes the same media-type gate as the deposit's.
+  ["/transfers", { method: "POST", headers: { "content-type": "application/json;", "idempotency-key": "k1" }, body: "{}" }, false, 415, {"error": {"code": "UNSUPPORTED_MEDIA_TYPE", "message": "Unsupported Media Type"}}],
+  ["/transfers", { method: "POST", headers: { "idempotency-key": "k1" }, body: "{}" }, false, 415, {"error": {"code": "UNSUPPORTED_MEDIA_TYPE", "message": "Unsupported Media Type"}}],
+  ["/transfers", { method: "POST", headers: { ...json, "idempotency-key": "k1" }, body: "{nope" }, false, 400, {"error": {"code": "BAD_REQUEST", "message": "Malformed JSON in request body"}}],
   ["/transfers/abc", {}, false, 404, {"error": {"code": "TRANSFER_NOT_FOUND", "message": "No transfer abc"}}],
 ];
 

@@ -12,6 +12,7 @@ import { decodeTime, encodeTime } from "ulid";
 import * as z from "../util/zod.ts";
 import { AppError } from "../error.ts";
 import { UserId } from "../user.ts";
+import { pageLimit } from "../page.ts";
 import { DAY_MS, Dynamo, RECENT_SHARDS, recentBucket, type TransferItem, type TransferService } from "./entities.ts";
 import { TransferError } from "./errors.ts";
 import type { TransferPage } from "./info.ts";
@@ -185,7 +186,7 @@ export const ListInput = z.object({
   userId: z.optional(UserId),
   status: z.optional(TransferStatus),
   cursor: z.optional(z.string()),
-  limit: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(LIST_LIMIT_MAX)), LIST_LIMIT_DEFAULT),
+  limit: pageLimit(LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT),
 });
 
 /**
@@ -210,7 +211,7 @@ export const ListStuckInput = z.object({
   status: z._default(z.enum(IN_FLIGHT_STATUSES), "PROCESSING"),
   /** Not updated for at least this long. */
   olderThanMs: z.number().check(z.int(), z.minimum(0)),
-  limit: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(STUCK_LIMIT_MAX)), STUCK_LIMIT_DEFAULT),
+  limit: pageLimit(STUCK_LIMIT_MAX, STUCK_LIMIT_DEFAULT),
   /** Continue a scan an earlier call stopped (its `cursor`). */
   cursor: z.optional(z.string()),
 });

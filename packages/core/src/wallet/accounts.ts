@@ -1,6 +1,7 @@
 /** Wallet accounts: opened once per user (idempotent), closed by an operator, read by anyone allowed. */
 import * as z from "../util/zod.ts";
 import { normalize } from "../money.ts";
+import { pageLimit } from "../page.ts";
 import { UserId } from "../user.ts";
 import { db } from "./client.ts";
 import { call, fn, iso, notFound } from "./run.ts";
@@ -51,7 +52,7 @@ export const closeAccount = fn(z.object({ userId: UserId }), async ({ userId }):
 });
 
 const AccountsQuery = z.object({
-  limit: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(ACCOUNTS_LIMIT_MAX)), ACCOUNTS_LIMIT_DEFAULT),
+  limit: pageLimit(ACCOUNTS_LIMIT_MAX, ACCOUNTS_LIMIT_DEFAULT),
 });
 
 /** Every account, treasury included (an operator's view; the demo has a handful). */

@@ -4,6 +4,7 @@
  */
 import * as z from "../util/zod.ts";
 import { UserId } from "../user.ts";
+import { pageLimit } from "../page.ts";
 import { REFERENCE } from "./reference.ts";
 
 /** The treasury's user id: deposits come from it. Not a valid UserId, so no user can take it. */
@@ -110,7 +111,7 @@ export const AccountsResponse = z.object({ items: z.array(Info), totals: Totals 
 export type AccountsResponse = z.infer<typeof AccountsResponse>;
 
 export const LedgerQuery = z.object({
-  limit: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(LEDGER_LIMIT_MAX)), LEDGER_LIMIT_DEFAULT),
+  limit: pageLimit(LEDGER_LIMIT_MAX, LEDGER_LIMIT_DEFAULT),
   /** Cursor: only entries older than this entry id. */
   before: z.optional(z.string().check(z.regex(/^[0-9]{1,19}$/))),
 });

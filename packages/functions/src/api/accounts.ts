@@ -4,6 +4,7 @@
  */
 import { AccountAccess } from "@ewallet/core/access";
 import { UserId } from "@ewallet/core/user";
+import { pageLimitQuery } from "@ewallet/core/page";
 import { AccountDetail, AccountsResponse, LEDGER_LIMIT_MAX } from "@ewallet/core/transfer/info";
 import * as z from "@ewallet/core/util/zod";
 import { errorResponses } from "./common.ts";
@@ -28,7 +29,7 @@ const get = {
   summary: "An account's balance and latest ledger entries",
   request: {
     params: AccountPath,
-    query: z.object({ limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(LEDGER_LIMIT_MAX))) }),
+    query: z.object({ limit: pageLimitQuery(LEDGER_LIMIT_MAX) }),
   },
   responses: {
     200: { description: "The account", content: { "application/json": { schema: AccountDetail } } },

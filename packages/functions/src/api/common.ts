@@ -43,15 +43,14 @@ export function errorResponse(c: Context, caught: unknown) {
   return c.json({ error: { code: ApiErrorCode.INTERNAL_ERROR, message: "Something went wrong on our side; it is safe to retry." } }, 500);
 }
 
-/** Core's error shape; the OpenAPI document names it "Error" (openapi-document.ts). */
-const ErrorSchema = ErrorBody;
+/** Every error answer has core's error shape, which the OpenAPI document names "Error" (openapi-document.ts). */
 export const errorResponses = {
-  400: { description: "Invalid request", content: { "application/json": { schema: ErrorSchema } } },
-  401: { description: "Missing, invalid or expired bearer token", content: { "application/json": { schema: ErrorSchema } } },
-  403: { description: "Not allowed for this caller", content: { "application/json": { schema: ErrorSchema } } },
-  404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
-  422: { description: "Refused by a business rule or idempotency conflict", content: { "application/json": { schema: ErrorSchema } } },
-  503: { description: "Temporarily unavailable; retry", content: { "application/json": { schema: ErrorSchema } } },
+  400: { description: "Invalid request", content: { "application/json": { schema: ErrorBody } } },
+  401: { description: "Missing, invalid or expired bearer token", content: { "application/json": { schema: ErrorBody } } },
+  403: { description: "Not allowed for this caller", content: { "application/json": { schema: ErrorBody } } },
+  404: { description: "Not found", content: { "application/json": { schema: ErrorBody } } },
+  422: { description: "Refused by a business rule or idempotency conflict", content: { "application/json": { schema: ErrorBody } } },
+  503: { description: "Temporarily unavailable; retry", content: { "application/json": { schema: ErrorBody } } },
 } as const;
 
 /**

@@ -101,17 +101,11 @@ export function openapi<R extends ApiRoute>(app: ApiRouter, route: R, handler: H
   return app.on([route.method.toUpperCase()], [openApiPath(route.path)], ...validators, handler as unknown as MiddlewareHandler);
 }
 
-const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 /**
  * The JSON body as sent, for an operation that validates its input in core (with core's own
- * error code): only unreadable bodies are refused here, as for validated routes (415, 400).
+ * error code): the same media-type gate as validated routes (415), then parsed (400 if malformed).
  */
-const jsonBody = validator("json", async (value, c) => {
-  const type = c.req.header("content-type");
-  const unsupported = type ? !JSON_MEDIA_TYPE.test(type) : (await c.req.raw.clone().arrayBuffer()).byteLength > 0;
-  if (unsupported) throw new HTTPException(415, { message: "Unsupported Media Type" });
-  return value as unknown;
-});
+const jsonBody = validator("json", (value) => value as unknown);
 
 /**
  * Binds a route whose input core validates itself: described in the OpenAPI document, its body
@@ -121,5 +115,5 @@ export function validatedByCore(app: ApiRouter, route: ApiRoute, handler: (c: Co
   app.documented.push(route);
   const path = openApiPath(route.path);
   if (!route.request?.body) return app.on(route.method.toUpperCase(), path, (c) => handler(c, { body: undefined }));
-  return app.on(route.method.toUpperCase(), path, jsonBody, (c) => handler(c, { body: c.req.valid("json") }));
+  return app.on(route.method.toUpperCase(), path, jsonMediaTypeGate, jsonBody, (c) => handler(c, { body: c.req.valid("json") }));
 }

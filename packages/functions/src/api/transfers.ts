@@ -5,6 +5,7 @@
  */
 import { TransferAccess } from "@ewallet/core/access";
 import { UserId } from "@ewallet/core/user";
+import { pageLimitQuery } from "@ewallet/core/page";
 import { CreatedTransfer, CreateInput, LIST_LIMIT_MAX, TransferDetail, TransferId, TransferPage, TransferStatus, createdView } from "@ewallet/core/transfer/info";
 import * as z from "@ewallet/core/util/zod";
 import { errorResponses, idempotencyKeyHeader } from "./common.ts";
@@ -50,7 +51,7 @@ const list = {
       user: z.optional(UserId),
       status: z.optional(TransferStatus),
       cursor: z.optional(z.string().check(z.maxLength(2048))),
-      limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(LIST_LIMIT_MAX))),
+      limit: pageLimitQuery(LIST_LIMIT_MAX),
     }),
   },
   responses: {
