@@ -7,10 +7,16 @@
 import type { z } from "zod";
 import { Actor } from "./actor.ts";
 import { AppError } from "./error.ts";
-import { Transfer } from "./transfer/transfer.ts";
+// The operations the API needs, not the Transfer and Wallet barrels: those add the saga's moves
+// and the money path to the API's bundle (issue 12).
+import { create as createTransfer } from "./transfer/create.ts";
+import { get as getTransfer } from "./transfer/item.ts";
+import { list as listTransfers, type ListInput } from "./transfer/list.ts";
 import { ApiErrorCode, CreateInput, TransferError } from "./transfer/info.ts";
 import { parse } from "./util/fn.ts";
-import { Wallet, WalletError } from "./wallet/wallet.ts";
+import { account as getAccount, accounts as listAccounts } from "./wallet/accounts.ts";
+import { WalletError } from "./wallet/errors.ts";
+import { ledger as ledgerOf, ledgerForTransfer, totals as walletTotals } from "./wallet/reads.ts";
 
 export namespace TransferAccess {
   /**
@@ -24,22 +30,22 @@ export namespace TransferAccess {
     }
     const request = parse(CreateInput, input.request, TransferError.INVALID_TRANSFER_REQUEST, "transfer request");
     const caller = Actor.assertMaySendFrom(request.senderUserId);
-    return Transfer.create({ scope: caller.userId, idempotencyKey: input.idempotencyKey, request });
+    return createTransfer({ scope: caller.userId, idempotencyKey: input.idempotencyKey, request });
   }
 
   /** A transfer with the ledger entries its saga wrote, for its parties and operators. */
   export async function get(transferId: string) {
-    const transfer = await Transfer.get(transferId);
+    const transfer = await getTransfer(transferId);
     if (!transfer) throw new AppError("not_found", TransferError.TRANSFER_NOT_FOUND, `No transfer ${transferId}`);
     Actor.assertMayRead(transfer.senderUserId, transfer.receiverUserId);
-    const ledger = await Wallet.ledgerForTransfer(transferId);
+    const ledger = await ledgerForTransfer(transferId);
     return { ...transfer, ledger };
   }
 
   /** One page of transfers; without a user, everyone's for an operator and the caller's own for a user. */
-  export async function list(query: Omit<z.input<typeof Transfer.ListInput>, "userId"> & { user?: string }) {
+  export async function list(query: Omit<z.input<typeof ListInput>, "userId"> & { user?: string }) {
     const { user, ...rest } = query;
-    return Transfer.list({ ...rest, userId: Actor.readableUser(user) });
+    return listTransfers({ ...rest, userId: Actor.readableUser(user) });
   }
 }
 
@@ -47,16 +53,16 @@ export namespace AccountAccess {
   /** Every account with the conservation totals (operators). */
   export async function list() {
     Actor.assertAdmin();
-    const [items, totals] = await Promise.all([Wallet.accounts(), Wallet.totals()]);
+    const [items, totals] = await Promise.all([listAccounts(), walletTotals()]);
     return { items, totals };
   }
 
   /** An account with its latest ledger entries, for its owner and operators. */
   export async function get(userId: string, options: { limit?: number }) {
     Actor.assertMayRead(userId);
-    const account = await Wallet.account(userId);
+    const account = await getAccount(userId);
     if (!account) throw new AppError("not_found", WalletError.ACCOUNT_NOT_FOUND, `No account for user ${userId}`);
-    const ledger = await Wallet.ledger(userId, { limit: options.limit });
+    const ledger = await ledgerOf(userId, { limit: options.limit });
     return { ...account, ledger };
   }
 }

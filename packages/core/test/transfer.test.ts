@@ -86,7 +86,8 @@ describe("Transfer.create", () => {
     const items = sent[0]!.input.TransactItems as { Put: { ConditionExpression: string; Item: Record<string, any> } }[];
     expect(items).toHaveLength(2);
     for (const item of items) expect(item.Put.ConditionExpression).toMatch(/attribute_not_exists\(#pk\)/);
-    expect(items.map((i) => i.Put.Item.__edb_e__).sort()).toEqual([IDEMPOTENCY_ENTITY, TRANSFER_ENTITY]);
+    // Observed on the wire (the bare client): attribute values are marshalled.
+    expect(items.map((i) => i.Put.Item.__edb_e__.S).sort()).toEqual([IDEMPOTENCY_ENTITY, TRANSFER_ENTITY]);
 
     const { transfer, replayed } = result;
     expect(replayed).toBe(false);

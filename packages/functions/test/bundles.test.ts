@@ -66,6 +66,21 @@ describe("Lambda bundles", () => {
     },
   );
 
+  it.each(["packages/functions/src/api/handler.ts", "packages/functions/src/sweep.ts", ...statusStepFiles])(
+    "%s sends compiled access plans with the bare client: no ElectroDB, its schema validator or the document client",
+    async (file) => {
+      const { inputs } = await bundle(file);
+      expect(inputs.some((input) => input.endsWith("core/src/transfer/store.ts"))).toBe(true);
+      const buildTime = /node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?(electrodb|jsonschema|@aws-sdk\/lib-dynamodb)\/|core\/src\/transfer\/(entities|plans)\.ts$/;
+      expect(inputs.filter((input) => buildTime.test(input))).toEqual([]);
+    },
+  );
+
+  it("the API loads neither the saga's moves nor their plans (no Transfer barrel)", async () => {
+    const { inputs } = await bundle("packages/functions/src/api/handler.ts");
+    expect(inputs.filter((input) => /core\/src\/transfer\/(transfer|transitions)\.ts$|plans\/move\.json$/.test(input))).toEqual([]);
+  });
+
   it.each(["packages/functions/src/migrate.ts", ...walletStepFiles])(
     "%s does not import the 'process' builtin (its ES module facade costs ≈ 5 ms; patches/sst@3.19.3.patch)",
     async (file) => {

@@ -11,10 +11,16 @@ import { storeCall } from "../transient.ts";
 import { parse } from "../util/fn.ts";
 import { CURRENCY } from "../money.ts";
 import { IdempotencyKey } from "../idempotency.ts";
-import { Dynamo, recentBucket, recentShard, type IdempotencyItem, type TransferItem } from "./entities.ts";
+import type { IdempotencyItem, TransferItem } from "./entities.ts";
+import { recentBucket, recentShard } from "./recent.ts";
+import CREATES from "./plans/create.json" with { type: "json" };
+import { getItem, plansOf, transactWrite } from "./store.ts";
+import { IDEMPOTENCY_ENTITY, ENTITY_ATTRIBUTE } from "./table.ts";
 import { TransferError } from "./errors.ts";
 import { CreateInput, type TransferInfo } from "./info.ts";
-import { get, iso, toInfo } from "./item.ts";
+import { READ, get, iso, toInfo } from "./item.ts";
+
+const CREATE = plansOf(CREATES);
 
 const CREATE_ATTEMPTS = 8;
 
@@ -78,24 +84,20 @@ export async function create(input: {
 }
 
 async function record(key: string, scope: string, idempotencyKey: string, print: string, item: TransferItem): Promise<{ transfer: TransferInfo; replayed: boolean }> {
-  const { transferId, createdAt } = item;
-  const service = Dynamo.service();
+  const { transferId, createdAt, senderUserId, receiverUserId, amount, currency, history, bucket, shard } = item;
   for (let attempt = 1; ; attempt++) {
-    const result = await service.transaction
-      .write(({ idempotency, transfer }) => [
-        // all_old: a cancelled transaction hands back the existing idempotency item, saving a read.
-        idempotency
-          .create({ key, scope, idempotencyKey, fingerprint: print, transferId, createdAt })
-          .commit({ response: "all_old" }),
-        transfer.create(item).commit(),
-      ])
-      .go();
+    // The plan writes the idempotency item and the transfer (PENDING) in one transaction.
+    const result = await transactWrite(CREATE["create.transfer"], {
+      ...{ key, scope, idempotencyKey, fingerprint: print },
+      ...{ transferId, createdAt, senderUserId, receiverUserId, amount, currency, history, bucket, shard },
+    });
     if (!result.canceled) return { transfer: toInfo(item), replayed: false };
 
-    const [keyOutcome, transferOutcome] = result.data;
+    const [keyOutcome, transferOutcome] = result.reasons;
     if (keyOutcome?.code === "ConditionalCheckFailed") {
-      const existing =
-        keyOutcome.item ?? (await service.entities.idempotency.get({ key }).go({ consistent: true })).data;
+      // The plan asks for the existing idempotency item back (all_old), saving a read.
+      const returned = keyOutcome.item?.[ENTITY_ATTRIBUTE] === IDEMPOTENCY_ENTITY ? keyOutcome.item : undefined;
+      const existing = (returned ?? (await getItem(READ["read.idempotency"], { key }))) as IdempotencyItem | undefined;
       if (existing) return replay(existing, print);
     }
     // Another create of the same key is in flight (TransactionConflict): once it commits,

@@ -2,44 +2,25 @@
  * ElectroDB entities on the one table (./table.ts), joined in one Service so that
  * the idempotency record and the transfer are written in one transaction.
  *
- * The client and the table name are resolved on first use, not at import: SST's
- * `Resource` and the AWS SDK read the environment, and offline the stack (or a test)
- * sets it before the first call. The SDK honours AWS_ENDPOINT_URL_DYNAMODB, which is
- * how DynamoDB Local is reached: no separate code path.
+ * This is the one definition of the items, their keys and indexes. Handlers do not load
+ * ElectroDB: `pnpm run access-plans` compiles every request core makes from these entities
+ * (./plans.ts → ./plans/*.json), and ./store.ts sends them with the bare client.
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Entity, Service, type EntityItem } from "electrodb";
-import { Resource } from "sst";
+import { Dynamo as Store } from "./dynamo.ts";
 import { HISTORY_OUTCOMES, HISTORY_STEPS, STATUSES } from "./record.ts";
-import { IDEMPOTENCY_ENTITY, SERVICE_NAME, TRANSFER_ENTITY } from "./table.ts";
-
-/**
- * The dashboard's "recent" index (gsi3) is keyed by a UTC day and a shard, so that
- * writes spread over RECENT_SHARDS partitions instead of one hot partition, and each
- * partition only ever holds one day. Changing RECENT_SHARDS later would hide the
- * items of existing days from readers: it is part of the data format.
- */
-export const RECENT_SHARDS = 8;
-export const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** UTC day of an epoch-ms time, e.g. "2025-11-25". */
-export function recentBucket(epochMs: number): string {
-  return new Date(epochMs).toISOString().slice(0, 10);
-}
-
-/** A stable shard per transfer: the ULID's last (random) character, modulo the shard count. */
-export function recentShard(transferId: string): number {
-  return transferId.charCodeAt(transferId.length - 1) % RECENT_SHARDS;
-}
+import { ENTITY_VERSION, IDEMPOTENCY_ENTITY, SERVICE_NAME, TRANSFER_ENTITY } from "./table.ts";
+export { DAY_MS, RECENT_SHARDS, recentBucket, recentShard } from "./recent.ts";
 
 // Keys keep the caller's casing: ElectroDB lowercases by default, which would merge
 // the user ids "Alice" and "alice" and the idempotency keys "K" and "k".
 const exact = { casing: "none" } as const;
 
-function createEntities(config: { client: DynamoDBClient; table: string }) {
+export function createEntities(config: { client: DynamoDBClient; table: string }) {
   const transfer = new Entity(
     {
-      model: { entity: TRANSFER_ENTITY, version: "1", service: SERVICE_NAME },
+      model: { entity: TRANSFER_ENTITY, version: ENTITY_VERSION, service: SERVICE_NAME },
       attributes: {
         transferId: { type: "string", required: true, readOnly: true },
         senderUserId: { type: "string", required: true, readOnly: true },
@@ -106,7 +87,7 @@ function createEntities(config: { client: DynamoDBClient; table: string }) {
 
   const idempotency = new Entity(
     {
-      model: { entity: IDEMPOTENCY_ENTITY, version: "1", service: SERVICE_NAME },
+      model: { entity: IDEMPOTENCY_ENTITY, version: ENTITY_VERSION, service: SERVICE_NAME },
       attributes: {
         /** `${scope}#${idempotencyKey}`: a client's key only means something for that client. */
         key: { type: "string", required: true, readOnly: true },
@@ -134,14 +115,7 @@ export type TransferService = ReturnType<typeof createEntities>;
 export type TransferItem = EntityItem<TransferService["entities"]["transfer"]>;
 export type IdempotencyItem = EntityItem<TransferService["entities"]["idempotency"]>;
 
-function memo<T>(build: () => T): () => T {
-  let value: { v: T } | undefined;
-  return () => (value ??= { v: build() }).v;
-}
+const service = Store.memo(() => createEntities({ client: Store.client(), table: Store.tableName() }));
 
-const client = memo(() => new DynamoDBClient({}));
-const tableName = memo((): string => Resource.Transfers.name);
-const service = memo(() => createEntities({ client: client(), table: tableName() }));
-
-/** Resolved on first call, then shared by every caller in the process. */
-export const Dynamo = { client, tableName, service };
+/** The shared client and table, and the ElectroDB service on them (build time, tests and scripts). */
+export const Dynamo = { ...Store, service };

@@ -5,7 +5,9 @@
 import type { $ZodType, output as Output } from "zod/v4/core";
 import { storeCall } from "../transient.ts";
 import { fn as validated } from "../util/fn.ts";
-import { Dynamo, type TransferItem } from "./entities.ts";
+import type { TransferItem } from "./entities.ts";
+import READS from "./plans/read.json" with { type: "json" };
+import { getItem, plansOf } from "./store.ts";
 import { TransferError } from "./errors.ts";
 import { TransferId, type HistoryEntry, type TransferInfo } from "./record.ts";
 
@@ -22,6 +24,9 @@ export const iso = (epochMs: number) => new Date(epochMs).toISOString();
 function present<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** The reads of one item by its key (compiled by ./plans.ts). */
+export const READ = plansOf(READS);
 
 export function toInfo(item: TransferItem): TransferInfo {
   return {
@@ -41,6 +46,6 @@ export function toInfo(item: TransferItem): TransferInfo {
 
 export async function get(transferId: string): Promise<TransferInfo | undefined> {
   if (!TransferId.safeParse(transferId).success) return undefined;
-  const { data } = await storeCall(() => Dynamo.service().entities.transfer.get({ transferId }).go({ consistent: true }));
-  return data ? toInfo(data) : undefined;
+  const item = await storeCall(() => getItem(READ["read.transfer"], { transferId }));
+  return item ? toInfo(item as TransferItem) : undefined;
 }

@@ -13,7 +13,14 @@ import * as z from "../util/zod.ts";
 import { AppError } from "../error.ts";
 import { UserId } from "../user.ts";
 import { pageLimit } from "../page.ts";
-import { DAY_MS, Dynamo, RECENT_SHARDS, recentBucket, type TransferItem, type TransferService } from "./entities.ts";
+import { Dynamo } from "./dynamo.ts";
+import type { TransferItem } from "./entities.ts";
+import type { ListIndex } from "./plans.ts";
+import PAGES from "./plans/page.json" with { type: "json" };
+import { DAY_MS, RECENT_SHARDS, recentBucket } from "./recent.ts";
+import { plansOf, queryPage } from "./store.ts";
+
+const PAGE = plansOf(PAGES);
 import { TransferError } from "./errors.ts";
 import type { TransferPage } from "./info.ts";
 import { IN_FLIGHT_STATUSES, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, TransferId, TransferStatus, type TransferInfo } from "./record.ts";
@@ -67,8 +74,6 @@ interface Filter {
   updatedBefore?: string;
 }
 
-/** A query of one partition of an index sorted by transferId (bySender, byReceiver and recent are alike). */
-type PartitionQuery = ReturnType<TransferService["entities"]["transfer"]["query"]["bySender"]>;
 // Every ULID starts with 0–7, so every transfer sorts below this.
 const ABOVE_EVERY_ID = "8";
 const ID_IN_KEY = /transferid_([0-7][0-9A-HJKMNP-TV-Z]{25})/i;
@@ -81,7 +86,9 @@ const budgetLeft = (budget: Budget) => budget.scanned < MAX_ITEMS_SCANNED && bud
 
 /** One partition being read newest first: where it stands, and whether it has more. */
 interface Reader {
-  query: PartitionQuery;
+  /** A partition of an index sorted by transferId (bySender, byReceiver and recent are alike). */
+  index: ListIndex;
+  key: { userId: string } | { bucket: string; shard: number };
   /** Everything at or above this id was read. */
   position: string;
   exhausted: boolean;
@@ -90,23 +97,14 @@ interface Reader {
 /** One DynamoDB Query of at most `limit` items below the reader's position. */
 async function readPartition(reader: Reader, filter: Filter, limit: number, budget: Budget): Promise<TransferItem[]> {
   budget.queries += 1;
-  const response = (await reader.query
-    .lt({ transferId: reader.position })
-    .where((attr, op) =>
-      [filter.status ? op.eq(attr.status, filter.status) : "", filter.updatedBefore ? op.lt(attr.updatedAt, filter.updatedBefore) : ""]
-        .filter(Boolean)
-        .join(" AND "),
-    )
-    // `limit` is DynamoDB's Limit: items evaluated, before the filter. One page only.
-    .go({ order: "desc", limit, pages: 1, data: "raw" })) as unknown as {
-    data: { Items?: Record<string, unknown>[]; ScannedCount?: number; LastEvaluatedKey?: Record<string, unknown> };
-  };
-  const raw = response.data;
-  budget.scanned += raw.ScannedCount ?? raw.Items?.length ?? 0;
-  const last = raw.LastEvaluatedKey && Object.values(raw.LastEvaluatedKey).map(String).join(" ").match(ID_IN_KEY)?.[1];
+  const plan = `page.${reader.index}${filter.status ? ".status" : ""}${filter.updatedBefore ? ".updatedBefore" : ""}` as keyof typeof PAGES;
+  // `limit` is DynamoDB's Limit: items evaluated, before the filter. One page only.
+  const page = await queryPage(PAGE[plan], { ...reader.key, ...filter, position: reader.position, limit });
+  budget.scanned += page.scanned;
+  const last = page.lastKey && Object.values(page.lastKey).map(String).join(" ").match(ID_IN_KEY)?.[1];
   if (last) reader.position = last;
   else reader.exhausted = true;
-  return Dynamo.service().entities.transfer.parse({ Items: raw.Items ?? [] }).data as TransferItem[];
+  return page.items as TransferItem[];
 }
 
 const newestFirst = (a: TransferItem, b: TransferItem) => (a.transferId < b.transferId ? 1 : a.transferId > b.transferId ? -1 : 0);
@@ -137,10 +135,9 @@ const firstIdAt = (epochMs: number) => encodeTime(Math.max(0, epochMs), 10) + "0
 
 /** A user's transfers, sent and received, merged newest first. */
 async function fetchByUser(userId: string, before: string, filter: Filter, want: number, budget: Budget) {
-  const { transfer } = Dynamo.service().entities;
   const readers: Reader[] = [
-    { query: transfer.query.bySender({ senderUserId: userId }), position: before, exhausted: false },
-    { query: transfer.query.byReceiver({ receiverUserId: userId }), position: before, exhausted: false },
+    { index: "bySender", key: { userId }, position: before, exhausted: false },
+    { index: "byReceiver", key: { userId }, position: before, exhausted: false },
   ];
   return readTogether(readers, filter, want, budget);
 }
@@ -150,7 +147,6 @@ async function fetchByUser(userId: string, before: string, filter: Filter, want:
  * read together, until enough are found, the window ends or the budget does.
  */
 async function fetchRecent(before: string, filter: Filter, want: number, untilMs: number, budget: Budget) {
-  const { transfer } = Dynamo.service().entities;
   const found: TransferItem[] = [];
   // A position can never lie ahead of the clock (plus skew): no scan of empty future days.
   let dayMs = Math.min(before === ABOVE_EVERY_ID ? Date.now() + CLOCK_SKEW_MS : decodeTime(before), Date.now() + CLOCK_SKEW_MS);
@@ -159,7 +155,8 @@ async function fetchRecent(before: string, filter: Filter, want: number, untilMs
     if (!budgetLeft(budget)) return { items: found, frontier: position };
     const bucket = recentBucket(dayMs);
     const readers: Reader[] = Array.from({ length: RECENT_SHARDS }, (_, shard) => ({
-      query: transfer.query.recent({ bucket, shard }),
+      index: "recent",
+      key: { bucket, shard },
       position,
       exhausted: false,
     }));

@@ -11,11 +11,14 @@ export const SERVICE_NAME = "ewallet";
 /** ElectroDB entity names, written on every item as `__edb_e__`. */
 export const TRANSFER_ENTITY = "transfer";
 export const IDEMPOTENCY_ENTITY = "idempotency";
+/** The entities' model version (ElectroDB writes it on every item as `__edb_v__`). */
+export const ENTITY_VERSION = "1";
 /**
  * The attribute where ElectroDB stores an item's entity name. The pipe starts a saga
  * only for stream records whose NewImage has `__edb_e__ = TRANSFER_ENTITY`.
  */
 export const ENTITY_ATTRIBUTE = "__edb_e__";
+export const VERSION_ATTRIBUTE = "__edb_v__";
 
 type FieldType = "string" | "number" | "binary";
 

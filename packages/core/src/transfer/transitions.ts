@@ -5,39 +5,40 @@
  */
 import * as z from "../util/zod.ts";
 import { AppError } from "../error.ts";
-import { Dynamo, type TransferItem, type TransferService } from "./entities.ts";
+import type { TransferItem } from "./entities.ts";
+import MOVES from "./plans/move.json" with { type: "json" };
+import { plansOf, updateItem } from "./store.ts";
+
+const MOVE = plansOf(MOVES);
+type Move = keyof typeof MOVES;
 import { TransferError } from "./errors.ts";
-import { HistoryEntry, IN_FLIGHT_STATUSES, TransferId, type TransferInfo, type TransferStatus } from "./record.ts";
+import { HistoryEntry, TransferId, type TransferInfo } from "./record.ts";
 import { clip, fn, get, iso, toInfo } from "./item.ts";
 
-/** ElectroDB's condition callback for an update of a transfer. */
-type Condition = Parameters<ReturnType<ReturnType<TransferService["entities"]["transfer"]["patch"]>["set"]>["where"]>[0];
-
 /**
- * ONE conditional UpdateItem that also appends `history`. When the condition fails, the
- * item as it was (returned by the same call) decides: the caller's own earlier move is a
- * success (nothing is appended twice), anything else is refused.
+ * ONE conditional UpdateItem that also appends `history` (its plan, with the condition, is in
+ * ./plans.ts). When the condition fails, the item as it was (returned by the same call)
+ * decides: the caller's own earlier move is a success (nothing is appended twice), anything
+ * else is refused.
  */
 async function transition(move: {
+  plan: Move;
   transferId: string;
-  when: Condition;
-  set: Partial<Pick<TransferItem, "status" | "executionId" | "compensating" | "failureReason" | "failureMessage">>;
+  /** The plan's other run-time values (executionId, reason, message). */
+  values?: Record<string, string | undefined>;
   history: HistoryEntry[];
   done: (current: TransferInfo) => boolean;
   refuse: (current: TransferInfo) => AppError;
 }): Promise<TransferInfo> {
-  const { transfer } = Dynamo.service().entities;
   const history = move.history.map((entry) => ({
     ...entry,
     ...(entry.detail !== undefined ? { detail: clip(entry.detail) } : {}),
     ...(entry.errorMessage !== undefined ? { errorMessage: clip(entry.errorMessage) } : {}),
   }));
-  const update = transfer.patch({ transferId: move.transferId }).set({ ...move.set, updatedAt: iso(Date.now()) });
-  const result = await (history.length ? update.append({ history }) : update)
-    .where(move.when)
-    .go({ response: "all_new", returnOnConditionCheckFailure: "all_old" });
-  if (!result.rejected) return toInfo(result.data as TransferItem);
-  const current = result.data ? toInfo(result.data) : await get(move.transferId);
+  const values = Object.fromEntries(Object.entries(move.values ?? {}).filter(([, value]) => value !== undefined)) as Record<string, string>;
+  const result = await updateItem(MOVE[move.plan], { ...values, transferId: move.transferId, updatedAt: iso(Date.now()), history });
+  if (!result.rejected) return toInfo(result.item as TransferItem);
+  const current = result.item ? toInfo(result.item as TransferItem) : await get(move.transferId);
   if (!current) throw new AppError("not_found", TransferError.TRANSFER_NOT_FOUND, `No transfer ${move.transferId}`);
   if (move.done(current)) return current;
   throw move.refuse(current);
@@ -63,8 +64,8 @@ export const StartInput = z.object({ transferId: TransferId, executionId: Execut
 export const start = fn(StartInput, (input) =>
   transition({
     transferId: input.transferId,
-    when: ({ status }, { eq }) => eq(status, "PENDING"),
-    set: { status: "PROCESSING", executionId: input.executionId },
+    plan: "move.start",
+    values: { executionId: input.executionId },
     history: input.history,
     done: (t) => t.status === "PROCESSING" && t.executionId === input.executionId,
     refuse: (t) =>
@@ -82,17 +83,16 @@ export const start = fn(StartInput, (input) =>
  * for an operator, omits it.
  */
 const Owner = z.optional(ExecutionId);
-const owned = (executionId: string | undefined, attribute: unknown, eq: (a: never, v: string) => string) =>
-  executionId === undefined ? "" : ` AND ${eq(attribute as never, executionId)}`;
+/** The plan that also checks the owner, when the caller names one. */
+const owned = <P extends Move>(plan: P, executionId: string | undefined): Move => (executionId === undefined ? plan : (`${plan}.owned` as Move));
 
 export const CompensationInput = z.object({ transferId: TransferId, executionId: Owner, reason: Reason, message: Message, history: History });
 /** The fence before undoing anything: PROCESSING stays PROCESSING but can no longer succeed. */
 export const beginCompensation = fn(CompensationInput, (input) =>
   transition({
     transferId: input.transferId,
-    when: ({ status, compensating, executionId }, { eq }) =>
-      `${eq(status, "PROCESSING")} AND ${eq(compensating, false)}${owned(input.executionId, executionId, eq as never)}`,
-    set: { compensating: true, failureReason: input.reason, failureMessage: input.message },
+    plan: owned("move.beginCompensation", input.executionId),
+    values: { executionId: input.executionId, reason: input.reason, message: input.message },
     history: input.history,
     done: (t) => t.status === "PROCESSING" && t.compensating,
     refuse: (t) => (t.status === "SUCCEEDED" ? alreadySucceeded(t) : invalid(t, "begin a compensation")),
@@ -104,9 +104,8 @@ export const SucceedInput = z.object({ transferId: TransferId, executionId: Owne
 export const succeed = fn(SucceedInput, (input) =>
   transition({
     transferId: input.transferId,
-    when: ({ status, compensating, executionId }, { eq }) =>
-      `${eq(status, "PROCESSING")} AND ${eq(compensating, false)}${owned(input.executionId, executionId, eq as never)}`,
-    set: { status: "SUCCEEDED" },
+    plan: owned("move.succeed", input.executionId),
+    values: { executionId: input.executionId },
     history: input.history,
     done: (t) => t.status === "SUCCEEDED",
     refuse: (t) =>
@@ -123,10 +122,8 @@ export const FailInput = z.object({ transferId: TransferId, executionId: Owner, 
 export const fail = fn(FailInput, (input) =>
   transition({
     transferId: input.transferId,
-    // A PENDING transfer was never started, so any execution may fail it (its owner-to-be then stops as a duplicate).
-    when: ({ status, executionId }, { eq }) =>
-      `(${eq(status, "PENDING")} OR (${eq(status, "PROCESSING")}${owned(input.executionId, executionId, eq as never)}))`,
-    set: { status: "FAILED", failureReason: input.reason, failureMessage: input.message },
+    plan: owned("move.fail", input.executionId),
+    values: { executionId: input.executionId, reason: input.reason, message: input.message },
     history: input.history,
     done: (t) => t.status === "FAILED",
     refuse: (t) => (t.status === "SUCCEEDED" ? alreadySucceeded(t) : invalid(t, "fail")),
@@ -137,8 +134,8 @@ export const fail = fn(FailInput, (input) =>
 export const requireAttention = fn(FailInput, (input) =>
   transition({
     transferId: input.transferId,
-    when: ({ status, executionId }, { eq }) => `${eq(status, "PROCESSING")}${owned(input.executionId, executionId, eq as never)}`,
-    set: { status: "REQUIRES_ATTENTION", failureReason: input.reason, failureMessage: input.message },
+    plan: owned("move.requireAttention", input.executionId),
+    values: { executionId: input.executionId, reason: input.reason, message: input.message },
     history: input.history,
     done: (t) => t.status === "REQUIRES_ATTENTION",
     refuse: (t) => (t.status === "SUCCEEDED" ? alreadySucceeded(t) : invalid(t, "require attention")),
@@ -150,8 +147,7 @@ export const NoteInput = z.object({ transferId: TransferId, history: History });
 export const note = fn(NoteInput, (input) =>
   transition({
     transferId: input.transferId,
-    when: ({ status }, { eq }) => `(${IN_FLIGHT_STATUSES.map((value: TransferStatus) => eq(status, value)).join(" OR ")})`,
-    set: {},
+    plan: "move.note",
     history: input.history,
     done: () => false,
     refuse: (t) => invalid(t, "take a note"),
