@@ -10,7 +10,9 @@ import { describe, expect, it } from "vitest";
 import { Dynamo, createEntities } from "../src/transfer/entities.ts";
 import { STATUSES, HISTORY_OUTCOMES, HISTORY_STEPS, type HistoryEntry } from "../src/transfer/record.ts";
 import { PLAN_DEFINITIONS, PLAN_GROUPS, accessPlanFiles, buildPlan, type CompiledPlan, type PlanName, type SlotValue } from "../src/transfer/plans.ts";
-import { fill } from "../src/transfer/store.ts";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { fill, wireRequest } from "../src/transfer/store.ts";
 
 const planFile = (group: string) => readFileSync(join(import.meta.dirname, `../src/transfer/plans/${group}.json`), "utf8");
 const committed = Object.assign({}, ...PLAN_GROUPS.map((group) => JSON.parse(planFile(group)))) as Record<PlanName, CompiledPlan>;
@@ -68,6 +70,37 @@ describe("compiled access plans", () => {
       }
     }
     expect(compared).toBe(Object.keys(PLAN_DEFINITIONS).length * 25);
+  });
+
+  it("go to DynamoDB exactly as the document client (ElectroDB's way of sending) marshals ElectroDB's request", async () => {
+    // The document client's own marshalling, stopped before anything leaves the process.
+    const client = new DynamoDBClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+    const captured = Symbol("captured");
+    client.middlewareStack.add(
+      () => async (args) => {
+        throw Object.assign(new Error("captured"), { [captured]: args.input });
+      },
+      { step: "build" },
+    );
+    const doc = DynamoDBDocumentClient.from(client);
+    const COMMANDS = { get: GetCommand, update: UpdateCommand, query: QueryCommand, transactWrite: TransactWriteCommand } as const;
+    const wire = async (kind: keyof typeof COMMANDS, params: object) => {
+      try {
+        await doc.send(new COMMANDS[kind](params as never) as never);
+      } catch (error) {
+        if (captured in (error as object)) return (error as Record<symbol, unknown>)[captured];
+        throw error;
+      }
+      throw new Error("not captured");
+    };
+    const service = createEntities({ client: Dynamo.client(), table: Dynamo.tableName() });
+    for (const name of Object.keys(PLAN_DEFINITIONS) as PlanName[]) {
+      for (let round = 0; round < 10; round++) {
+        const slots = Object.fromEntries(slotsOf(name).filter((slot) => slot !== "table").map((slot) => [slot, value(slot)]));
+        const expected = await wire(committed[name].kind, JSON.parse(JSON.stringify(buildPlan(service, name, slots))));
+        expect(JSON.parse(JSON.stringify(wireRequest(committed[name], slots))), name).toStrictEqual(JSON.parse(JSON.stringify(expected)));
+      }
+    }
   });
 
   it("refuse to be sent without a value for every marker", () => {

@@ -58,9 +58,12 @@ function own(plan: CompiledPlan, raw: Record<string, AttributeValue> | undefined
   return item[ENTITY_ATTRIBUTE] === entity && item[VERSION_ATTRIBUTE] === version ? item : undefined;
 }
 
+/** The request as it goes to DynamoDB: filled and marshalled. */
+export const wireRequest = (plan: CompiledPlan, slots: Slots) => marshalled(fill(plan, slots)) as Record<string, unknown>;
+
 const request = <T>(plan: CompiledPlan, kind: PlanKind, slots: Slots) => {
   if (plan.kind !== kind) throw new Error(`access plan ${plan.name} is a ${plan.kind}, not a ${kind}`);
-  return marshalled(fill(plan, slots)) as T;
+  return wireRequest(plan, slots) as T;
 };
 
 /** GetItem: the item, or undefined. */
