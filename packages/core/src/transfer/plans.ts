@@ -22,7 +22,9 @@ export const slotMarker = (name: string) => `⟦${name}⟧`;
 type Transfer = TransferService["entities"]["transfer"];
 type Condition = Parameters<ReturnType<ReturnType<Transfer["patch"]>["set"]>["where"]>[0];
 type Filter = Parameters<ReturnType<Transfer["query"]["bySender"]>["where"]>[0];
-type Build = (service: TransferService, v: Record<string, never>) => object;
+/** A plan's run-time values as its builder sees them: markers at build time, real values in tests. */
+type Values = Record<string, any>;
+type Build = (service: TransferService, v: Values) => object;
 
 /** How a plan is sent, and which items it reads (ElectroDB ignores items of other entities). */
 export type PlanKind = "get" | "update" | "query" | "transactWrite";
@@ -32,17 +34,13 @@ export interface PlanDefinition {
   build: Build;
 }
 
-const define = <K extends PlanKind>(kind: K, entity: string, build: (service: TransferService, v: Record<string, any>) => object): PlanDefinition => ({
-  kind,
-  entity,
-  build: build as Build,
-});
+const define = (kind: PlanKind, entity: string, build: Build): PlanDefinition => ({ kind, entity, build });
 
 /**
  * ONE conditional UpdateItem of a transfer that also appends `history` (an empty list appends
- * nothing). It returns the item as it is after the move, or as it was when the condition failed.
+ * nothing, but is still sent). It returns the item as it is after the move, or as it was when the condition failed.
  */
-const transition = (set: (v: Record<string, any>) => Record<string, unknown>, when: (v: Record<string, any>) => Condition) =>
+const transition = (set: (v: Values) => Record<string, unknown>, when: (v: Values) => Condition) =>
   define("update", TRANSFER_ENTITY, (service, v) =>
     service.entities.transfer
       .patch({ transferId: v.transferId })
@@ -53,7 +51,7 @@ const transition = (set: (v: Record<string, any>) => Record<string, unknown>, wh
   );
 
 /** The owner check of the moves a saga execution makes; the sweep, acting for an operator, has none. */
-const ownedBy = (owned: boolean) => (v: Record<string, any>, executionId: unknown, eq: (a: never, value: string) => string) =>
+const ownedBy = (owned: boolean) => (v: Values, executionId: unknown, eq: (a: never, value: string) => string) =>
   owned ? ` AND ${eq(executionId as never, v.executionId)}` : "";
 
 function owned<T>(variants: (owner: ReturnType<typeof ownedBy>) => T) {
@@ -96,9 +94,9 @@ const requireAttention = owned((owner) =>
 
 /** A page of one partition of an index sorted by transferId, newest first, below a position. */
 const INDEX_KEYS = {
-  bySender: (v: Record<string, any>) => ({ senderUserId: v.userId }),
-  byReceiver: (v: Record<string, any>) => ({ receiverUserId: v.userId }),
-  recent: (v: Record<string, any>) => ({ bucket: v.bucket, shard: v.shard }),
+  bySender: (v: Values) => ({ senderUserId: v.userId }),
+  byReceiver: (v: Values) => ({ receiverUserId: v.userId }),
+  recent: (v: Values) => ({ bucket: v.bucket, shard: v.shard }),
 } as const;
 export type ListIndex = keyof typeof INDEX_KEYS;
 /** The filters a page can have: by status, and (the stuck sweep) last updated before a time. */
@@ -223,14 +221,14 @@ export function compilePlans(service: TransferService): Record<PlanName, Compile
   return Object.fromEntries(
     Object.entries(PLAN_DEFINITIONS).map(([name, plan]: [string, PlanDefinition]) => [
       name,
-      { name, kind: plan.kind, entity: plan.entity, version: ENTITY_VERSION, params: abstract(plan.build(service, markers as Record<string, never>)) as Record<string, unknown> },
+      { name, kind: plan.kind, entity: plan.entity, version: ENTITY_VERSION, params: abstract(plan.build(service, markers)) as Record<string, unknown> },
     ]),
   ) as Record<PlanName, CompiledPlan>;
 }
 
 /** What ElectroDB builds for a plan with these run-time values (the tests' reference). */
 export function buildPlan(service: TransferService, name: PlanName, slots: Slots): object {
-  return (PLAN_DEFINITIONS[name] as PlanDefinition).build(service, slots as Record<string, never>);
+  return (PLAN_DEFINITIONS[name] as PlanDefinition).build(service, slots);
 }
 
 /** The text of each ./plans/<group>.json, compiled on entities whose table is a marker. */
