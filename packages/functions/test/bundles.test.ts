@@ -41,6 +41,12 @@ describe("Lambda bundles", () => {
     expect(inputs.filter((file) => CLASSIC_ZOD.test(file) || generator.test(file))).toEqual([]);
   });
 
+  it("the API routes with hono/tiny's PatternRouter, not the default preset's RegExpRouter and TrieRouter", async () => {
+    const { inputs } = await bundle("packages/functions/src/api/handler.ts");
+    expect(inputs.some((file) => file.includes("hono/dist/router/pattern-router/"))).toBe(true);
+    expect(inputs.filter((file) => /hono\/dist\/(router\/(reg-exp|trie|smart)-router\/|hono\.js$)/.test(file))).toEqual([]);
+  });
+
   it.each(["packages/functions/src/sweep.ts", ...new Set(STEP_NAMES.map((step) => `${handlerEntry(step).file}.ts`))])(
     "%s carries no classic zod (core's schemas are zod/mini)",
     async (file) => {

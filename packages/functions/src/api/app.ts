@@ -4,7 +4,7 @@
  * declared from core's zod schemas; core applies every rule, the caller's included. The document
  * is generated from those declarations at build time (`pnpm run openapi`) and served as is.
  */
-import { Hono } from "hono";
+import { Hono } from "./hono.ts";
 import { cors } from "hono/cors";
 import { Actor } from "@ewallet/core/actor";
 import { authenticate, authenticateClaims } from "@ewallet/core/auth";
