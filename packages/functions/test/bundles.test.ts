@@ -41,6 +41,12 @@ describe("Lambda bundles", () => {
     expect(inputs.filter((file) => CLASSIC_ZOD.test(file) || generator.test(file))).toEqual([]);
   });
 
+  it("the API verifies no token itself: no jose (API Gateway's JWT authorizer did; the Lambda maps its claims)", async () => {
+    const { inputs } = await bundle("packages/functions/src/api/handler.ts");
+    expect(inputs.some((file) => file.endsWith("core/src/auth.ts"))).toBe(true); // the claims → caller mapping is there
+    expect(inputs.filter((file) => /node_modules\/.*jose\/|core\/src\/auth-token\.ts$|api\/caller-token\.ts$/.test(file))).toEqual([]);
+  });
+
   it("the API routes with hono/tiny's PatternRouter, not the default preset's RegExpRouter and TrieRouter", async () => {
     const { inputs } = await bundle("packages/functions/src/api/handler.ts");
     expect(inputs.some((file) => file.includes("hono/dist/router/pattern-router/"))).toBe(true);

@@ -5,11 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app.ts";
+import { fromAuthorizerClaims } from "../src/api/caller.ts";
 import { buildOpenApiDocument } from "../src/api/openapi-document.ts";
 
 describe("the OpenAPI document", () => {
   it("is served exactly as the routes' schemas generate it (run `pnpm run openapi` after changing them)", async () => {
-    const response = await createApp().request("/openapi.json");
+    const response = await createApp({ authenticate: fromAuthorizerClaims }).request("/openapi.json");
     expect(response.status).toBe(200);
     const served = await response.text();
     const generated = buildOpenApiDocument();

@@ -10,6 +10,7 @@ import { TrieRouter } from "hono/router/trie-router";
 import type { Router } from "hono/router";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app.ts";
+import { fromAuthorizerClaims } from "../src/api/caller.ts";
 import { StrictPatternRouter } from "../src/api/hono.ts";
 
 /** What `new Hono()` from "hono" routes with. */
@@ -40,7 +41,7 @@ function requestPaths() {
 }
 
 describe("the API's router", () => {
-  const routes = createApp().routes;
+  const routes = createApp({ authenticate: fromAuthorizerClaims }).routes;
   const strict = new StrictPatternRouter<number>();
   const reference = defaultRouter();
   routes.forEach((route, index) => {
@@ -49,7 +50,7 @@ describe("the API's router", () => {
   });
 
   it("is what the app routes with, and the app declares the routes the API serves", () => {
-    expect(createApp().router).toBeInstanceOf(StrictPatternRouter);
+    expect(createApp({ authenticate: fromAuthorizerClaims }).router).toBeInstanceOf(StrictPatternRouter);
     expect(routes.filter((route) => route.method !== "ALL").map((route) => `${route.method} ${route.path}`)).toEqual(
       expect.arrayContaining(["POST /transfers", "GET /transfers", "GET /transfers/:transferId", "GET /accounts", "GET /accounts/:userId", "POST /accounts", "POST /accounts/:userId/deposits", "GET /openapi.json"]),
     );

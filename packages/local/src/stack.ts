@@ -88,13 +88,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const issuer = options.issuer ?? (await createDevIssuer());
   Object.assign(process.env, issuer.environment);
   // Imported only now: SST's Resource reads the environment when first imported.
-  const [{ migrate }, { ensureTable }, { closeDb }, { stepHandlers }, { createApp }, { SagaRuntime }, { StreamPipe }, { Resource }] =
+  const [{ migrate }, { ensureTable }, { closeDb }, { stepHandlers }, { createApp }, { fromBearerToken }, { SagaRuntime }, { StreamPipe }, { Resource }] =
     await Promise.all([
       import("@ewallet/core/wallet/migrate"),
       import("./dynamo-table.ts"),
       import("@ewallet/core/wallet/client"),
       import("@ewallet/functions/steps/index"),
       import("@ewallet/functions/api/app"),
+      import("@ewallet/functions/api/caller-token"),
       import("./saga-runtime.ts"),
       import("./stream-pipe.ts"),
       import("sst"),
@@ -124,7 +125,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   }
 
   const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
-  const app = createApp();
+  // No API Gateway authorizer here: the server verifies each bearer token itself, as before.
+  const app = createApp({ authenticate: fromBearerToken });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(s));
   });

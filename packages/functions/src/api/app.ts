@@ -7,17 +7,20 @@
 import { Hono } from "./hono.ts";
 import { cors } from "hono/cors";
 import { Actor } from "@ewallet/core/actor";
-import { authenticate, authenticateClaims } from "@ewallet/core/auth";
 import { Log } from "@ewallet/core/log";
 import { ApiErrorCode } from "@ewallet/core/transfer/info";
+import type { Authenticate } from "./caller.ts";
 import { errorResponse } from "./common.ts";
 import { CORS } from "./cors.ts";
 import openApiDocument from "./openapi.json" with { type: "json" };
 import { RESOURCES } from "./resources.ts";
 
-type AuthorizedEnv = { event?: { requestContext?: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } } } };
+export interface AppOptions {
+  /** Who calls, as where the app runs knows it (caller.ts): the authorizer's claims on Lambda, a verified token offline. */
+  authenticate: Authenticate;
+}
 
-export function createApp() {
+export function createApp({ authenticate }: AppOptions) {
   const app = new Hono();
   app.onError((error, c) => errorResponse(c, error));
   app.use("*", cors({ origin: CORS.allowOrigin, allowHeaders: [...CORS.allowHeaders], exposeHeaders: [...CORS.exposeHeaders], maxAge: CORS.maxAgeSeconds }));
@@ -33,10 +36,7 @@ export function createApp() {
   // Every route but the API description needs a verified caller; core reads it from the context.
   app.use("*", async (c, next) => {
     if (c.req.method === "OPTIONS" || c.req.path === "/openapi.json") return next();
-    // On Lambda behind API Gateway, hono/aws-lambda passes the event: its authorizer verified the token.
-    const claims = (c.env as AuthorizedEnv | undefined)?.event?.requestContext?.authorizer?.jwt?.claims;
-    const actor = claims ? authenticateClaims(claims) : await authenticate(c.req.header("authorization"));
-    return Actor.provide(actor, () => next());
+    return Actor.provide(await authenticate(c), () => next());
   });
   app.notFound((c) => c.json({ error: { code: ApiErrorCode.NOT_FOUND, message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
 
