@@ -1,4 +1,5 @@
 import { CORS } from "../packages/functions/src/api/cors";
+import { OPENAPI_PATH } from "../packages/functions/src/api/public";
 import { functionDefaults, functionVpc, walletEnvironment } from "./config";
 import { postgres, table, vpc } from "./storage";
 
@@ -59,8 +60,19 @@ const authorizer = api.addAuthorizer({
   jwt: { issuer, audiences: [userPoolClient.id] },
 });
 
+/**
+ * The API description: public and rarely read, so a small function of its own serves it and the
+ * API's Lambda does not load the document on every cold start (issue 12). It calls nothing, so it
+ * stays outside the VPC, with no links.
+ */
+export const apiDocumentFunction = new sst.aws.Function("ApiDocument", {
+  ...functionDefaults,
+  handler: "packages/functions/src/api/openapi-function.handler",
+  description: "Serves the API's OpenAPI document",
+});
+
 // The API description is public; every other route needs a token from this stage's pool.
-api.route("GET /openapi.json", apiFunction.arn);
+api.route(`GET ${OPENAPI_PATH}`, apiDocumentFunction.arn);
 api.route("$default", apiFunction.arn, { auth: { jwt: { authorizer: authorizer.id } } });
 
 /** Cognito's InitiateAuth endpoint for this stage's region (what the dashboard and `token --stage` call). */

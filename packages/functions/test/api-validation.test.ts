@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createApp } from "../src/api/app.ts";
+import { fromAuthorizerClaims } from "../src/api/caller.ts";
 
 const claims = (user: string, admin: boolean) => ({
   iss: "https://issuer.test",
@@ -55,7 +56,7 @@ describe("requests refused by the routes' schemas", () => {
   });
   afterAll(() => vi.unstubAllEnvs());
 
-  const app = createApp();
+  const app = createApp({ authenticate: fromAuthorizerClaims });
   it.each(cases.map(([path, init, admin, status, body]) => ({ name: `${init.method ?? "GET"} ${path.slice(0, 50)}`, path, init, admin, status, body })))(
     "$name",
     async ({ path, init, admin, status, body }) => {

@@ -41,6 +41,26 @@ describe("Lambda bundles", () => {
     expect(inputs.filter((file) => CLASSIC_ZOD.test(file) || generator.test(file))).toEqual([]);
   });
 
+  it("the API verifies no token itself: no jose (API Gateway's JWT authorizer did; the Lambda maps its claims)", async () => {
+    const { inputs } = await bundle("packages/functions/src/api/handler.ts");
+    expect(inputs.some((file) => file.endsWith("core/src/auth.ts"))).toBe(true); // the claims → caller mapping is there
+    expect(inputs.filter((file) => /node_modules\/.*jose\/|core\/src\/auth-token\.ts$|api\/caller-token\.ts$/.test(file))).toEqual([]);
+  });
+
+  it("the API carries no OpenAPI document; its own function serves it, and loads nothing else", async () => {
+    const api = await bundle("packages/functions/src/api/handler.ts");
+    expect(api.inputs.some((file) => file.endsWith("api/app.ts"))).toBe(true);
+    expect(api.inputs.filter((file) => /api\/(openapi\.json|openapi-function\.ts)$/.test(file))).toEqual([]);
+    const document = await bundle("packages/functions/src/api/openapi-function.ts");
+    expect(document.inputs.map((file) => file.replace(/^.*packages\/functions\/src\//, "")).sort()).toEqual(["api/openapi-function.ts", "api/openapi.json"]);
+  });
+
+  it("the API routes with hono/tiny's PatternRouter, not the default preset's RegExpRouter and TrieRouter", async () => {
+    const { inputs } = await bundle("packages/functions/src/api/handler.ts");
+    expect(inputs.some((file) => file.includes("hono/dist/router/pattern-router/"))).toBe(true);
+    expect(inputs.filter((file) => /hono\/dist\/(router\/(reg-exp|trie|smart)-router\/|hono\.js$)/.test(file))).toEqual([]);
+  });
+
   it.each(["packages/functions/src/sweep.ts", ...new Set(STEP_NAMES.map((step) => `${handlerEntry(step).file}.ts`))])(
     "%s carries no classic zod (core's schemas are zod/mini)",
     async (file) => {

@@ -7,6 +7,7 @@ import {
   postgresCluster, reservedConcurrency, vpcReachabilityViolations, type Evaluation,
 } from "../src/inspect.ts";
 import { costViolations } from "../src/cost.ts";
+import { OPENAPI_PATH } from "../../functions/src/api/public.ts";
 
 let ev: Evaluation;
 beforeAll(async () => {
@@ -27,6 +28,21 @@ describe("infra, non-production stage", () => {
     const apiHandler = functions(ev).find((fn) => fn.id === "ApiHandler")!;
     expect(apiHandler.lambda.vpcConfig.subnetIds.length).toBeGreaterThan(0);
     expect(apiHandler.actions.some((a) => a.startsWith("dynamodb:"))).toBe(true);
+  });
+
+  it("routes the public OpenAPI path, without the authorizer, to a function of its own; every other request through the JWT authorizer to the API", () => {
+    const integrations = new Map(ofType(ev, "aws:apigatewayv2/integration:Integration").map((i) => [`integrations/${i.name}-id`, i.inputs]));
+    const functionOf = (routeKey: string) => {
+      const route = ofType(ev, "aws:apigatewayv2/route:Route").find((r) => r.inputs.routeKey === routeKey)!.inputs;
+      const uri = String(integrations.get(route.target)?.integrationUri);
+      return { authorizationType: route.authorizationType, fn: functions(ev).find((fn) => uri.endsWith(`:function:${fn.lambda.name}`))?.id };
+    };
+    expect(functionOf(`GET ${OPENAPI_PATH}`)).toEqual({ authorizationType: "NONE", fn: "ApiDocument" });
+    expect(functionOf("$default")).toEqual({ authorizationType: "JWT", fn: "ApiHandler" });
+    // It reads nothing but its own bundle: no links, no grants, no VPC.
+    const document = functions(ev).find((fn) => fn.id === "ApiDocument")!;
+    expect({ links: document.links, actions: document.actions.filter((a) => !a.startsWith("logs:")), vpc: document.lambda.vpcConfig }).toEqual({ links: [], actions: [], vpc: undefined });
+    expect(document.lambda.handler).toMatch(/openapi-function\.handler$/);
   });
 
   it("gives each step least privilege", () => {

@@ -88,13 +88,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const issuer = options.issuer ?? (await createDevIssuer());
   Object.assign(process.env, issuer.environment);
   // Imported only now: SST's Resource reads the environment when first imported.
-  const [{ migrate }, { ensureTable }, { closeDb }, { stepHandlers }, { createApp }, { SagaRuntime }, { StreamPipe }, { Resource }] =
+  const [{ migrate }, { ensureTable }, { closeDb }, { stepHandlers }, { createApp }, { fromBearerToken }, { OPENAPI_DOCUMENT }, { SagaRuntime }, { StreamPipe }, { Resource }] =
     await Promise.all([
       import("@ewallet/core/wallet/migrate"),
       import("./dynamo-table.ts"),
       import("@ewallet/core/wallet/client"),
       import("@ewallet/functions/steps/index"),
       import("@ewallet/functions/api/app"),
+      import("@ewallet/functions/api/caller-token"),
+      import("@ewallet/functions/api/openapi-function"),
       import("./saga-runtime.ts"),
       import("./stream-pipe.ts"),
       import("sst"),
@@ -124,7 +126,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   }
 
   const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
-  const app = createApp();
+  // No API Gateway here: the server verifies each bearer token itself, and serves the OpenAPI
+  // document at its path (in the cloud a function of its own does, infra/api.ts).
+  const app = createApp({ authenticate: fromBearerToken, openApiDocument: OPENAPI_DOCUMENT });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(s));
   });

@@ -71,9 +71,14 @@ describe("behind API Gateway's JWT authorizer", () => {
     ...extra,
   });
 
+  // The app as the Lambda composes it (handler.ts): the caller from the authorizer's claims.
+  const lambdaApp = async () => {
+    const [{ createApp }, { fromAuthorizerClaims }] = await Promise.all([import("@ewallet/functions/api/app"), import("@ewallet/functions/api/caller")]);
+    return createApp({ authenticate: fromAuthorizerClaims });
+  };
+
   it("takes the caller from the verified claims, with the same rules", async () => {
-    const { createApp } = await import("@ewallet/functions/api/app");
-    const app = createApp();
+    const app = await lambdaApp();
     expect((await app.request("/accounts/alice", {}, gatewayEnv(claimsOf("alice")))).status).toBe(200);
     expect((await app.request("/accounts/alice", {}, gatewayEnv(claimsOf("carol")))).status).toBe(403);
     // API Gateway flattens the groups array into a string.
@@ -81,9 +86,20 @@ describe("behind API Gateway's JWT authorizer", () => {
     expect((await app.request("/accounts", {}, gatewayEnv(claimsOf("operator", { "cognito:groups": "[readers]" })))).status).toBe(403);
   });
 
+  it("refuses a request that reaches the Lambda without the authorizer's claims, even with a valid token", async () => {
+    const app = await lambdaApp();
+    const token = await runtime.token("alice");
+    for (const env of [undefined, { event: { requestContext: {} } }, { event: { requestContext: { authorizer: {} } } }]) {
+      const response = await app.request("/accounts/alice", { headers: { authorization: `Bearer ${token}` } }, env);
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("UNAUTHENTICATED");
+    }
+    // The offline server, which verifies tokens itself, accepts the same token.
+    expect((await raw("/accounts/alice", `Bearer ${token}`)).status).toBe(200);
+  });
+
   it("refuses claims from another issuer or audience", async () => {
-    const { createApp } = await import("@ewallet/functions/api/app");
-    const app = createApp();
+    const app = await lambdaApp();
     const other = await app.request("/accounts/alice", {}, gatewayEnv(claimsOf("alice", { iss: "https://elsewhere" })));
     expect(other.status).toBe(401);
     expect((await app.request("/accounts/alice", {}, gatewayEnv(claimsOf("alice", { aud: "another-client" })))).status).toBe(401);
@@ -93,8 +109,7 @@ describe("behind API Gateway's JWT authorizer", () => {
   });
 
   it("names the caller by username, never by the opaque sub", async () => {
-    const { createApp } = await import("@ewallet/functions/api/app");
-    const app = createApp();
+    const app = await lambdaApp();
     // A subject that happens to equal someone's handle grants nothing: the username decides.
     const carolWithAlicesSub = claimsOf("carol", { sub: "alice" });
     expect((await app.request("/accounts/alice", {}, gatewayEnv(carolWithAlicesSub))).status).toBe(403);

@@ -157,7 +157,7 @@ describe("InitiateAuth, as the API reference documents it", () => {
     const saved = { ...process.env };
     Object.assign(process.env, issuer.environment);
     try {
-      const { authenticate } = await import("@ewallet/core/auth");
+      const { authenticate } = await import("@ewallet/core/auth-token");
       expect(await authenticate(`Bearer ${AccessToken}`)).toEqual({ type: "user", userId: "operator", admin: true });
       expect(await authenticate(`Bearer ${IdToken}`)).toEqual({ type: "user", userId: "operator", admin: true });
     } finally {

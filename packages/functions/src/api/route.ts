@@ -6,7 +6,8 @@
  * API's Lambda bundle carries neither classic zod nor the generator (issue 12).
  */
 import { zValidator } from "@hono/zod-validator";
-import { Hono, type Context, type MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { Hono } from "./hono.ts";
 import { HTTPException } from "hono/http-exception";
 import { validator } from "hono/validator";
 import type { $ZodIssue, $ZodType, output } from "zod/v4/core";
