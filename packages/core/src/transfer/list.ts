@@ -97,9 +97,11 @@ interface Reader {
 /** One DynamoDB Query of at most `limit` items below the reader's position. */
 async function readPartition(reader: Reader, filter: Filter, limit: number, budget: Budget): Promise<TransferItem[]> {
   budget.queries += 1;
-  const plan = `page.${reader.index}${filter.status ? ".status" : ""}${filter.updatedBefore ? ".updatedBefore" : ""}` as keyof typeof PAGES;
+  const name = `page.${reader.index}${filter.status ? ".status" : ""}${filter.updatedBefore ? ".updatedBefore" : ""}`;
+  const plan = PAGE[name as keyof typeof PAGES];
+  if (!plan) throw new Error(`no access plan ${name} (pnpm run access-plans compiles the pages list.ts reads)`);
   // `limit` is DynamoDB's Limit: items evaluated, before the filter. One page only.
-  const page = await queryPage(PAGE[plan], { ...reader.key, ...filter, position: reader.position, limit });
+  const page = await queryPage(plan, { ...reader.key, ...filter, position: reader.position, limit });
   budget.scanned += page.scanned;
   const last = page.lastKey && Object.values(page.lastKey).map(String).join(" ").match(ID_IN_KEY)?.[1];
   if (last) reader.position = last;

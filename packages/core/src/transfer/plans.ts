@@ -100,8 +100,7 @@ const INDEX_KEYS = {
 } as const;
 export type ListIndex = keyof typeof INDEX_KEYS;
 /** The filters a page can have: by status, and (the stuck sweep) last updated before a time. */
-export const PAGE_FILTERS = ["", ".status", ".updatedBefore", ".status.updatedBefore"] as const;
-export type PageFilter = (typeof PAGE_FILTERS)[number];
+type PageFilter = "" | ".status" | ".status.updatedBefore";
 
 const page = (index: ListIndex, filter: PageFilter) =>
   define("query", TRANSFER_ENTITY, (service, v) =>
@@ -115,9 +114,16 @@ const page = (index: ListIndex, filter: PageFilter) =>
       .params({ order: "desc", limit: v.limit } as never),
   );
 
-const pages = Object.fromEntries(
-  (Object.keys(INDEX_KEYS) as ListIndex[]).flatMap((index) => PAGE_FILTERS.map((filter) => [`page.${index}${filter}`, page(index, filter)])),
-) as Record<`page.${ListIndex}${PageFilter}`, PlanDefinition>;
+/** The pages list.ts reads: a user's or everyone's transfers, by status or not; the stuck scan. */
+const pages = {
+  "page.bySender": page("bySender", ""),
+  "page.bySender.status": page("bySender", ".status"),
+  "page.byReceiver": page("byReceiver", ""),
+  "page.byReceiver.status": page("byReceiver", ".status"),
+  "page.recent": page("recent", ""),
+  "page.recent.status": page("recent", ".status"),
+  "page.recent.status.updatedBefore": page("recent", ".status.updatedBefore"),
+};
 
 export const PLAN_DEFINITIONS = {
   "read.transfer": define("get", TRANSFER_ENTITY, (service, v) => service.entities.transfer.get({ transferId: v.transferId }).params({ consistent: true })),
