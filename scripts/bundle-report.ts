@@ -11,7 +11,7 @@
  * as the child reports it): waiting for a shared CPU inflates the first, much less the second.
  *
  * A reference line, the DynamoDB client with ElectroDB (what the transfers table is modelled with),
- * shows what bounds the status steps, the sweep and the API. `--packages` adds, per handler, the
+ * shows what ElectroDB would cost a handler at run time: none loads it (core sends compiled plans). `--packages` adds, per handler, the
  * KiB each package adds over its floor (esbuild's metafile).
  */
 import { build, type BuildOptions } from "esbuild";
@@ -48,7 +48,7 @@ const floors: Record<FloorName, Target> = {
     entry: { source: `import postgres from "postgres";\nexport const sql = postgres({ host: "h", max: 1 });` },
   },
 };
-/** Not a goal: what the handlers on the DynamoDB floor cannot go below while they use ElectroDB at run time. */
+/** Not a goal: what ElectroDB would cost a handler on the DynamoDB floor (core/src/transfer/plans.ts compiles it away). */
 const electroDb: Target = {
   name: "reference: DynamoDB client + ElectroDB",
   entry: { source: `${DYNAMODB_FLOOR}\nexport { Entity, Service } from "electrodb";` },
