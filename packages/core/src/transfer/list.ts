@@ -19,12 +19,12 @@ import type { ListIndex } from "./plans.ts";
 import PAGES from "./plans/page.json" with { type: "json" };
 import { DAY_MS, RECENT_SHARDS, recentBucket } from "./recent.ts";
 import { plansOf, queryPage } from "./store.ts";
-
-const PAGE = plansOf(PAGES);
 import { TransferError } from "./errors.ts";
 import type { TransferPage } from "./info.ts";
 import { IN_FLIGHT_STATUSES, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, TransferId, TransferStatus, type TransferInfo } from "./record.ts";
 import { fn, iso, toInfo } from "./item.ts";
+
+const PAGE = plansOf(PAGES);
 
 /** How far back the cross-user "recent" view (and the stuck sweep) looks. */
 export const RECENT_WINDOW_DAYS = 30;

@@ -8,12 +8,12 @@ import { AppError } from "../error.ts";
 import type { TransferItem } from "./entities.ts";
 import MOVES from "./plans/move.json" with { type: "json" };
 import { plansOf, updateItem } from "./store.ts";
-
-const MOVE = plansOf(MOVES);
-type Move = keyof typeof MOVES;
 import { TransferError } from "./errors.ts";
 import { HistoryEntry, TransferId, type TransferInfo } from "./record.ts";
 import { clip, fn, get, iso, toInfo } from "./item.ts";
+
+const MOVE = plansOf(MOVES);
+type Move = keyof typeof MOVES;
 
 /**
  * ONE conditional UpdateItem that also appends `history` (its plan, with the condition, is in
