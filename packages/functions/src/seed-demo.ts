@@ -3,7 +3,7 @@
  * wallets through core, the same calls `pnpm start` makes offline. Idempotent: an open wallet
  * stays open and each deposit's reference is the operator's `demo-seed-<name>` key, so a redeploy moves no money.
  */
-import { z } from "zod";
+import * as z from "@ewallet/core/util/zod";
 import { Wallet } from "@ewallet/core/wallet/wallet";
 import { UserId } from "@ewallet/core/user";
 import { Onboarding } from "@ewallet/core/wallet/onboarding";
