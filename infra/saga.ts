@@ -9,6 +9,12 @@ const pascal = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
 /**
  * One function per step of core's registry, linked only to the store it touches: wallet steps
  * to Postgres (in the VPC), status steps to the table (outside the VPC: no NAT needed).
+ *
+ * Each deploy publishes a version of every step, and the state machine calls those versions, not
+ * $LATEST: an execution keeps the definition it started with ("Running executions will continue to
+ * use the previous definition", AWS UpdateStateMachine; a redrive too, AWS RedriveExecution), so
+ * a saga in flight during a deploy finishes on the step code it started with, whatever the new
+ * code expects of the saga document.
  */
 export const stepFunctions = Object.fromEntries(
   STEP_NAMES.map((key) => {
@@ -19,6 +25,7 @@ export const stepFunctions = Object.fromEntries(
       handler: step.handler,
       description: step.description,
       timeout: "20 seconds",
+      versioning: true,
       link: wallet ? [postgres] : [table],
       // No reserved concurrency: connections are bounded by the pool and the database (infra/config.ts).
       vpc: wallet ? functionVpc(vpc) : undefined,
@@ -41,7 +48,8 @@ const sagaRole = new aws.iam.Role("SagaRole", {
       policy: $jsonStringify({
         Version: "2012-10-17",
         Statement: [
-          { Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: Object.values(stepFunctions).map((fn) => fn.arn) },
+          // Every published version: executions started before a deploy call the versions of theirs.
+          { Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: Object.values(stepFunctions).map((fn) => $interpolate`${fn.arn}:*`) },
           {
             Effect: "Allow",
             Action: [
@@ -58,10 +66,10 @@ const sagaRole = new aws.iam.Role("SagaRole", {
 });
 
 const functionArns = $util.all(
-  Object.fromEntries(Object.entries(stepFunctions).map(([key, fn]) => [key, fn.arn])) as Record<StepName, $util.Output<string>>,
+  Object.fromEntries(Object.entries(stepFunctions).map(([key, fn]) => [key, fn.nodes.function.qualifiedArn])) as Record<StepName, $util.Output<string>>,
 );
 
-/** The saga: core's ASL, built from the real function ARNs. */
+/** The saga: core's ASL, built from the ARNs of the steps' versions this deploy published. */
 export const stateMachine = new aws.sfn.StateMachine("Saga", {
   type: settings.workflowType,
   roleArn: sagaRole.arn,

@@ -116,6 +116,9 @@ function mockState(type: string, name: string, inputs: any): Record<string, unkn
   if (type === "aws:lambda/function:Function") {
     state.arn = `arn:aws:lambda:${region}:${accountId}:function:${physical}`;
     state.invokeArn = `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
+    // As the AWS provider reports them: `publish` makes a version; without it, $LATEST.
+    state.version = inputs.publish ? "1" : "$LATEST";
+    state.qualifiedArn = `${state.arn}:${state.version}`;
   }
   if (type === "aws:sfn/stateMachine:StateMachine") state.arn = `arn:aws:states:${region}:${accountId}:stateMachine:${physical}`;
   if (type === "aws:dynamodb/table:Table") state.streamArn = `arn:aws:dynamodb:${region}:${accountId}:table/${physical}/stream/mock`;

@@ -148,7 +148,8 @@ export function expectedSagaDefinition(ev: Evaluation) {
   const functionsByStep = Object.fromEntries(
     STEP_NAMES.map((key) => {
       const name = named(ev, LAMBDA, `${stepFunctionId(key)}Function`).inputs.name;
-      return [key, `arn:aws:lambda:us-east-1:123456789012:function:${name}`];
+      // The version this deploy published (the mock provider numbers it 1), never $LATEST.
+      return [key, `arn:aws:lambda:us-east-1:123456789012:function:${name}:1`];
     }),
   ) as Record<StepName, string>;
   return buildSagaDefinition({ functions: functionsByStep, taskTimeoutSeconds: ev.settings.sagaTaskTimeoutSeconds });

@@ -4,8 +4,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   alarmViolations, evaluate, expectedSagaDefinition, functions, leastPrivilegeViolations, named, ofType, pipeViolations,
-  postgresCluster, reservedConcurrency, vpcReachabilityViolations, type Evaluation,
+  postgresCluster, reservedConcurrency, stepFunctionId, vpcReachabilityViolations, type Evaluation,
 } from "../src/inspect.ts";
+import { STEP_NAMES } from "../../core/src/saga/registry.ts";
 import { costViolations } from "../src/cost.ts";
 import { OPENAPI_PATH } from "../../functions/src/api/public.ts";
 
@@ -53,10 +54,21 @@ describe("infra, non-production stage", () => {
     expect(pipeViolations(ev)).toEqual([]);
   });
 
-  it("deploys core's state machine definition with the real function ARNs", () => {
+  it("deploys core's state machine definition with the real function ARNs, each pinned to the version this deploy published", () => {
     const machine = named(ev, "aws:sfn/stateMachine:StateMachine", "Saga").inputs;
     expect(JSON.parse(machine.definition)).toEqual(expectedSagaDefinition(ev));
     expect(machine.type).toBe("STANDARD");
+  });
+
+  it("lets the saga invoke every published version of each step: executions started before a deploy keep calling theirs", () => {
+    const role = named(ev, "aws:iam/role:Role", "SagaRole").inputs;
+    const statements = (role.inlinePolicies as { policy: string }[]).flatMap((p) => JSON.parse(p.policy).Statement as { Action: string[]; Resource: string | string[] }[]);
+    const invocable = statements.filter((st) => st.Action.includes("lambda:InvokeFunction")).flatMap((st) => [st.Resource].flat());
+    const stepIds = new Set(STEP_NAMES.map(stepFunctionId));
+    const steps = functions(ev).filter((fn) => stepIds.has(fn.id));
+    expect(steps.length).toBe(STEP_NAMES.length);
+    expect(invocable.sort()).toEqual(steps.map((fn) => `arn:aws:lambda:us-east-1:123456789012:function:${fn.lambda.name}:*`).sort());
+    for (const fn of steps) expect(fn.lambda.publish, fn.id).toBe(true);
   });
 
   it("sends every alarm to the stage's topic, subscribed to the address configured for the stage", () => {
