@@ -18,7 +18,7 @@ import type { TransferItem } from "./entities.ts";
 import type { ListIndex } from "./plans.ts";
 import PAGES from "./plans/page.json" with { type: "json" };
 import { DAY_MS, RECENT_SHARDS, recentBucket } from "./recent.ts";
-import { plansOf, queryPage } from "./store.ts";
+import { PlanNames, plansOf, queryPage } from "./store.ts";
 import { TransferError } from "./errors.ts";
 import type { TransferPage } from "./info.ts";
 import { IN_FLIGHT_STATUSES, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, TransferId, TransferStatus, type TransferInfo } from "./record.ts";
@@ -97,7 +97,7 @@ interface Reader {
 /** One DynamoDB Query of at most `limit` items below the reader's position. */
 async function readPartition(reader: Reader, filter: Filter, limit: number, budget: Budget): Promise<TransferItem[]> {
   budget.queries += 1;
-  const name = `page.${reader.index}${filter.status ? ".status" : ""}${filter.updatedBefore ? ".updatedBefore" : ""}`;
+  const name = PlanNames.page(reader.index, filter);
   const plan = PAGE[name as keyof typeof PAGES];
   if (!plan) throw new Error(`no access plan ${name} (pnpm run access-plans compiles the pages list.ts reads)`);
   // `limit` is DynamoDB's Limit: items evaluated, before the filter. One page only.

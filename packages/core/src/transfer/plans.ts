@@ -10,6 +10,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { IN_FLIGHT_STATUSES, type HistoryEntry, type TransferStatus } from "./record.ts";
 import { createEntities, type TransferService } from "./entities.ts";
+import { PlanNames } from "./store.ts";
 import { ENTITY_VERSION, IDEMPOTENCY_ENTITY, TRANSFER_ENTITY } from "./table.ts";
 
 /** A value known at run time: text, a number (a shard, a page size) or the history to append. */
@@ -100,29 +101,34 @@ const INDEX_KEYS = {
 } as const;
 export type ListIndex = keyof typeof INDEX_KEYS;
 /** The filters a page can have: by status, and (the stuck sweep) last updated before a time. */
-type PageFilter = "" | ".status" | ".status.updatedBefore";
+interface PageFilter {
+  status?: true;
+  updatedBefore?: true;
+}
 
 const page = (index: ListIndex, filter: PageFilter) =>
   define("query", TRANSFER_ENTITY, (service, v) =>
     (service.entities.transfer.query[index] as (key: object) => ReturnType<Transfer["query"]["bySender"]>)(INDEX_KEYS[index](v))
       .lt({ transferId: v.position })
       .where(((attr, op) =>
-        [filter.includes(".status") ? op.eq(attr.status, v.status) : "", filter.includes(".updatedBefore") ? op.lt(attr.updatedAt, v.updatedBefore) : ""]
+        [filter.status ? op.eq(attr.status, v.status) : "", filter.updatedBefore ? op.lt(attr.updatedAt, v.updatedBefore) : ""]
           .filter(Boolean)
           .join(" AND ")) as Filter)
       // DynamoDB's Limit: items evaluated, before the filter.
       .params({ order: "desc", limit: v.limit } as never),
   );
+/** A page's plan under the name list.ts asks for it by. */
+const named = <I extends ListIndex, F extends PageFilter>(index: I, filter: F) => ({ [PlanNames.page(index, filter)]: page(index, filter) }) as Record<ReturnType<typeof PlanNames.page<I, F>>, PlanDefinition>;
 
 /** The pages list.ts reads: a user's or everyone's transfers, by status or not; the stuck scan. */
 const pages = {
-  "page.bySender": page("bySender", ""),
-  "page.bySender.status": page("bySender", ".status"),
-  "page.byReceiver": page("byReceiver", ""),
-  "page.byReceiver.status": page("byReceiver", ".status"),
-  "page.recent": page("recent", ""),
-  "page.recent.status": page("recent", ".status"),
-  "page.recent.status.updatedBefore": page("recent", ".status.updatedBefore"),
+  ...named("bySender", {}),
+  ...named("bySender", { status: true }),
+  ...named("byReceiver", {}),
+  ...named("byReceiver", { status: true }),
+  ...named("recent", {}),
+  ...named("recent", { status: true }),
+  ...named("recent", { status: true, updatedBefore: true }),
 };
 
 export const PLAN_DEFINITIONS = {
@@ -166,13 +172,13 @@ export const PLAN_DEFINITIONS = {
         eq(status, "PENDING"),
   ),
   "move.beginCompensation": beginCompensation.any,
-  "move.beginCompensation.owned": beginCompensation.owned,
+  [PlanNames.owned("move.beginCompensation")]: beginCompensation.owned,
   "move.succeed": succeed.any,
-  "move.succeed.owned": succeed.owned,
+  [PlanNames.owned("move.succeed")]: succeed.owned,
   "move.fail": fail.any,
-  "move.fail.owned": fail.owned,
+  [PlanNames.owned("move.fail")]: fail.owned,
   "move.requireAttention": requireAttention.any,
-  "move.requireAttention.owned": requireAttention.owned,
+  [PlanNames.owned("move.requireAttention")]: requireAttention.owned,
   /** Appends to the history of a transfer still in flight, without moving it. */
   "move.note": transition(
     () => ({}),

@@ -11,6 +11,18 @@ import { Dynamo } from "./dynamo.ts";
 import type { CompiledPlan, PlanKind, Slots, SlotValue } from "./plans.ts";
 import { ENTITY_ATTRIBUTE, VERSION_ATTRIBUTE } from "./table.ts";
 
+/**
+ * How the variants of a plan are named: plans.ts compiles them under these names, and the callers
+ * choose among them with the same functions at run time.
+ */
+export const PlanNames = {
+  /** The move that also checks the execution that owns the transfer. */
+  owned: <Move extends string>(move: Move) => `${move}.owned` as const,
+  /** A page of one list index, with the filters it applies (a filter given a value is applied). */
+  page: <Index extends string, Filter extends { status?: unknown; updatedBefore?: unknown }>(index: Index, filter: Filter) =>
+    `page.${index}${filter.status ? ".status" : ""}${filter.updatedBefore ? ".updatedBefore" : ""}` as `page.${Index}${Filter["status"] extends {} ? ".status" : ""}${Filter["updatedBefore"] extends {} ? ".updatedBefore" : ""}`,
+};
+
 /** A group's plans as read from its JSON file (the kind is checked when a plan is sent). */
 export const plansOf = <Name extends string>(group: Record<Name, { kind: string }>) => group as unknown as Record<Name, CompiledPlan>;
 type Item = Record<string, unknown>;

@@ -7,7 +7,7 @@ import * as z from "../util/zod.ts";
 import { AppError } from "../error.ts";
 import type { TransferItem } from "./entities.ts";
 import MOVES from "./plans/move.json" with { type: "json" };
-import { plansOf, updateItem } from "./store.ts";
+import { PlanNames, plansOf, updateItem } from "./store.ts";
 import { TransferError } from "./errors.ts";
 import { HistoryEntry, TransferId, type TransferInfo } from "./record.ts";
 import { clip, fn, get, iso, toInfo } from "./item.ts";
@@ -84,7 +84,7 @@ export const start = fn(StartInput, (input) =>
  */
 const Owner = z.optional(ExecutionId);
 /** The plan that also checks the owner, when the caller names one. */
-const owned = <P extends Move>(plan: P, executionId: string | undefined): Move => (executionId === undefined ? plan : (`${plan}.owned` as Move));
+const owned = (plan: Move, executionId: string | undefined): Move => (executionId === undefined ? plan : (PlanNames.owned(plan) as Move));
 
 export const CompensationInput = z.object({ transferId: TransferId, executionId: Owner, reason: Reason, message: Message, history: History });
 /** The fence before undoing anything: PROCESSING stays PROCESSING but can no longer succeed. */
